@@ -1,0 +1,110 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { timeout } from "hono/timeout";
+import type { Pool } from "mysql2/promise";
+import { createAuth } from "./auth/auth.js";
+import { createPasswordHasher } from "./auth/password-hasher.js";
+import type { AppDeps } from "./deps.js";
+import type { Config } from "./env.js";
+import { accessLog } from "./http/access-log.js";
+import type { AppEnv } from "./http/app-env.js";
+import { createErrorHandler, notFound, validationHook } from "./http/errors.js";
+import { createRateLimits } from "./http/rate-limits.js";
+import { createLogger, type Logger } from "./logger.js";
+import { authRouter } from "./routes/auth/auth.index.js";
+import { docsRouter } from "./routes/system/docs.js";
+import { systemRouter } from "./routes/system/system.index.js";
+
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+export const openApiInfo = {
+  openapi: "3.1.0",
+  info: {
+    title: "Auth API",
+    version: "1.0.0",
+    description:
+      "Username/password accounts and bearer-token sessions for native apps and single-page apps. Every error is RFC 9457 problem details (`application/problem+json`) with a stable `code`.",
+  },
+} as const;
+
+export interface AppOptions {
+  config: Config;
+  pool: Pool;
+  logger?: Logger;
+}
+
+/** Builds the API from its dependencies; the server entry, the tests and the OpenAPI script call this. */
+export function createApp({ config, pool, logger = createLogger(config.LOG_LEVEL) }: AppOptions) {
+  const hasher = createPasswordHasher({
+    concurrency: config.HASH_CONCURRENCY,
+    queueLimit: config.HASH_QUEUE_LIMIT,
+  });
+  const deps: AppDeps = {
+    config,
+    pool,
+    logger,
+    hasher,
+    auth: createAuth(pool, hasher, {
+      production: config.NODE_ENV === "production",
+      activePeriodMs: config.SESSION_ACTIVE_PERIOD_MS,
+      idlePeriodMs: config.SESSION_IDLE_PERIOD_MS,
+    }),
+    rateLimits: createRateLimits(pool, config),
+  };
+
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  app.use(accessLog);
+  app.use(secureHeaders());
+  app.use(
+    cors({
+      origin: config.CORS_ORIGINS,
+      allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type"],
+      exposeHeaders: ["Retry-After", "WWW-Authenticate", "X-Request-Id"],
+      credentials: false,
+      maxAge: 600,
+    }),
+  );
+  app.use("/auth/*", async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+  });
+  app.use(
+    "/auth/*",
+    timeout(config.REQUEST_TIMEOUT_MS, () => new HTTPException(503)),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new HTTPException(413);
+      },
+    }),
+  );
+
+  app.route("/", authRouter());
+  app.route("/", systemRouter());
+  app.route("/", docsRouter());
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "The `sessionId` from signup or login.",
+  });
+  app.doc31("/openapi.json", openApiInfo);
+
+  app.notFound(notFound);
+  app.onError(createErrorHandler(logger));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,111 @@
+import { scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
+import { hash, parseOptions, verify } from "@node-rs/argon2";
+import pLimit from "p-limit";
+import { ServiceUnavailableError } from "../http/errors.js";
+
+const scrypt = promisify(scryptCallback) as (
+  password: string,
+  salt: string,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
+
+/** Argon2id parameters (OWASP's minimum: m=19 MiB, t=2, p=1). */
+export interface Argon2Parameters {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+export const owaspArgon2: Argon2Parameters = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const ARGON2ID = 2; // Algorithm.Argon2id; a const enum, which isolated modules cannot import
+
+export interface PasswordHasher {
+  /** Lucia's `passwordHash.generate`: NFKC, then Argon2id, as a PHC string. */
+  generate(password: string): Promise<string>;
+  /** Lucia's `passwordHash.validate`: Argon2 PHC strings, and Lucia v2's own scrypt hashes. */
+  validate(password: string, storedHash: string): Promise<boolean>;
+  /** True when a stored hash is not Argon2id with at least the current parameters. */
+  needsRehash(storedHash: string): boolean;
+  /** Spends the time of one verification, so an unknown user costs what a wrong password does. */
+  burnVerification(password: string): Promise<void>;
+}
+
+export interface HasherSettings {
+  /** Hashes computed at once; each holds one libuv pool thread and one core. */
+  concurrency: number;
+  /** Hashes allowed to wait; past that, ServiceUnavailableError at once. */
+  queueLimit: number;
+  argon2?: Argon2Parameters;
+}
+
+/**
+ * The password hasher handed to Lucia. Every hash runs through one bounded queue so a login
+ * storm can neither take every libuv thread (session checks never touch that pool, but DNS and
+ * fs do) nor grow without limit.
+ */
+export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
+  const argon2 = settings.argon2 ?? owaspArgon2;
+  const limit = pLimit(settings.concurrency);
+  const options = { ...argon2, algorithm: ARGON2ID };
+
+  const bounded = <T>(work: () => Promise<T>): Promise<T> => {
+    if (limit.activeCount >= settings.concurrency && limit.pendingCount >= settings.queueLimit) {
+      return Promise.reject(new ServiceUnavailableError("Too many password checks in progress"));
+    }
+    return limit(work);
+  };
+
+  // Made once, lazily: verifying against it costs exactly one real verification.
+  let dummyHash: Promise<string> | undefined;
+
+  return {
+    generate: (password) => bounded(() => hash(password.normalize("NFKC"), options)),
+    validate: (password, storedHash) =>
+      bounded(() => verifyStoredHash(password.normalize("NFKC"), storedHash)),
+    needsRehash(storedHash) {
+      if (!storedHash.startsWith("$argon2id$")) return true;
+      const stored = parseOptions(storedHash);
+      return stored.memoryCost < argon2.memoryCost || stored.timeCost < argon2.timeCost;
+    },
+    async burnVerification(password) {
+      dummyHash ??= bounded(() => hash("not a password anyone has", options));
+      const target = await dummyHash;
+      await bounded(() => verify(target, password.normalize("NFKC")));
+    },
+  };
+}
+
+async function verifyStoredHash(normalized: string, storedHash: string): Promise<boolean> {
+  if (storedHash.startsWith("$argon2")) return verify(storedHash, normalized);
+  return verifyLuciaScrypt(normalized, storedHash);
+}
+
+/**
+ * Lucia v2's scrypt format, checked with node's native scrypt: `s2:<salt>:<hex>` (N=16384, r=16)
+ * and the older `<salt>:<hex>` (r=8). Salts are used as their UTF-8 text, as Lucia does.
+ */
+async function verifyLuciaScrypt(normalized: string, storedHash: string): Promise<boolean> {
+  const parts = storedHash.split(":");
+  let salt: string | undefined;
+  let expectedHex: string | undefined;
+  let blockSize: number;
+  if (parts.length === 3 && parts[0] === "s2") {
+    [, salt, expectedHex] = parts;
+    blockSize = 16;
+  } else if (parts.length === 2) {
+    [salt, expectedHex] = parts;
+    blockSize = 8;
+  } else {
+    return false;
+  }
+  if (!salt || !expectedHex || !/^[0-9a-f]{128}$/.test(expectedHex)) return false;
+  const derived = await scrypt(normalized, salt, 64, {
+    N: 16_384,
+    r: blockSize,
+    p: 1,
+    maxmem: 64 * 1024 * 1024,
+  });
+  return timingSafeEqual(derived, Buffer.from(expectedHex, "hex"));
+}

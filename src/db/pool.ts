@@ -1,0 +1,67 @@
+import mysql, { type Pool, type PoolOptions } from "mysql2/promise";
+import type { DatabaseHost, DatabaseLocation } from "./database-url.js";
+
+/**
+ * What the app needs from MySQL: something that runs statements and lends connections for
+ * transactions (a mysql2 Pool, or a PoolCluster namespace), and a way to close it.
+ */
+export interface Database {
+  readonly pool: Pool;
+  close(): Promise<void>;
+}
+
+export interface PoolSettings {
+  size: number;
+  connectTimeoutMs: number;
+}
+
+function connectionOptions(
+  location: DatabaseLocation,
+  host: DatabaseHost,
+  settings: PoolSettings,
+): PoolOptions {
+  return {
+    host: host.host,
+    port: host.port,
+    user: location.user,
+    password: location.password,
+    database: location.database,
+    connectionLimit: settings.size,
+    maxIdle: settings.size,
+    // A bounded wait list: past it a request fails at once (503) instead of piling up.
+    queueLimit: settings.size * 64,
+    connectTimeout: settings.connectTimeoutMs,
+    enableKeepAlive: true,
+    // BIGINT expiry columns come back as numbers (they are far below 2^53).
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    charset: "utf8mb4_general_ci",
+    timezone: "Z",
+  };
+}
+
+/**
+ * Opens a pool on one server, or a PoolCluster on several (all statements go to the first
+ * healthy node, in order; a failed node is retried after a few seconds).
+ */
+export function openDatabase(location: DatabaseLocation, settings: PoolSettings): Database {
+  const [first, ...rest] = location.hosts;
+  if (!first) throw new Error("DATABASE_URL names no host");
+  if (rest.length === 0) {
+    const pool = mysql.createPool(connectionOptions(location, first, settings));
+    return { pool, close: () => pool.end() };
+  }
+  const cluster = mysql.createPoolCluster({
+    canRetry: true,
+    removeNodeErrorCount: Number.POSITIVE_INFINITY,
+    restoreNodeTimeout: 3000,
+    defaultSelector: "ORDER",
+  });
+  location.hosts.forEach((host, index) => {
+    cluster.add(`node${index}`, connectionOptions(location, host, settings));
+  });
+  // The namespace offers query/execute/getConnection, which is all the adapter and our data
+  // modules use; it has no end(), so the cluster is closed instead.
+  const pool = cluster.of("*", "ORDER") as unknown as Pool;
+  return { pool, close: () => cluster.end() };
+}

@@ -1,0 +1,64 @@
+import type { ClientRateLimitInfo, Store } from "hono-rate-limiter";
+import type { Pool, RowDataPacket } from "mysql2/promise";
+
+// Hits and reset time move together: a window that has ended starts again at 1.
+// (ON DUPLICATE KEY UPDATE assigns left to right, so `hits` still sees the old `reset_at`.)
+const incrementSql = `INSERT INTO rate_limit (bucket, hits, reset_at) VALUES (?, 1, ?)
+  ON DUPLICATE KEY UPDATE
+    hits = IF(reset_at <= ?, 1, hits + 1),
+    reset_at = IF(reset_at <= ?, VALUES(reset_at), reset_at)`;
+
+/**
+ * A hono-rate-limiter store on the `rate_limit` table: fixed windows, counted with one atomic
+ * upsert, so every API process on the database shares the counts.
+ */
+export class MySqlRateLimitStore implements Store {
+  readonly localKeys = false;
+  private windowMs = 60_000;
+
+  constructor(
+    private readonly pool: Pool,
+    readonly prefix: string,
+  ) {}
+
+  init(options: { windowMs: number }) {
+    this.windowMs = options.windowMs;
+  }
+
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    const bucket = this.prefix + key;
+    const now = Date.now();
+    await this.pool.execute(incrementSql, [bucket, now + this.windowMs, now, now]);
+    return (await this.get(key)) ?? { totalHits: 1, resetTime: new Date(now + this.windowMs) };
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const [rows] = await this.pool.execute<RowDataPacket[]>(
+      "SELECT hits, reset_at FROM rate_limit WHERE bucket = ?",
+      [this.prefix + key],
+    );
+    const row = rows[0];
+    if (!row || Number(row.reset_at) <= Date.now()) return undefined;
+    return { totalHits: Number(row.hits), resetTime: new Date(Number(row.reset_at)) };
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.pool.execute(
+      "UPDATE rate_limit SET hits = GREATEST(hits, 1) - 1 WHERE bucket = ? AND reset_at > ?",
+      [this.prefix + key, Date.now()],
+    );
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await this.pool.execute("DELETE FROM rate_limit WHERE bucket = ?", [this.prefix + key]);
+  }
+}
+
+/** Deletes counters whose window has ended; returns how many. */
+export async function purgeExpiredRateLimits(pool: Pool, now = Date.now()): Promise<number> {
+  const [result] = await pool.execute<import("mysql2").ResultSetHeader>(
+    "DELETE FROM rate_limit WHERE reset_at <= ?",
+    [now],
+  );
+  return result.affectedRows;
+}

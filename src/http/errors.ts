@@ -1,0 +1,100 @@
+import type { Hook } from "@hono/zod-openapi";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+import type { Logger } from "../logger.js";
+import type { AppEnv } from "./app-env.js";
+import { problemResponse } from "./problem.js";
+
+/** Seconds a client should wait before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** The server cannot take this request now (overload); the client may retry shortly. */
+export class ServiceUnavailableError extends Error {
+  override name = "ServiceUnavailableError";
+}
+
+/** mysql2 error codes that mean "the database cannot be reached or is not ready". */
+const unavailableCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "ER_CON_COUNT_ERROR",
+  "ER_SERVER_SHUTDOWN",
+  "ER_LOCK_WAIT_TIMEOUT",
+  "ER_LOCK_DEADLOCK",
+  "ER_QUERY_INTERRUPTED",
+  "POOL_CLOSED",
+  "POOL_NONEONLINE",
+  "POOL_NOEXIST",
+]);
+/** 1047 ER_UNKNOWN_COM_ERROR: a Galera node that is joining or has lost quorum. */
+const unavailableErrnos = new Set([1047, 1053, 1205, 1213, 2002, 2003, 2006, 2013]);
+
+/** True when an error says the database is unreachable, not ready or overloaded. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, errno, fatal } = error as Error & {
+    code?: string;
+    errno?: number;
+    fatal?: boolean;
+  };
+  if (code && unavailableCodes.has(code)) return true;
+  if (errno && unavailableErrnos.has(errno)) return true;
+  if (fatal === true) return true;
+  // mysql2's pool rejects with plain Errors for these.
+  return /^(Queue limit reached|Pool is closed|Connection lost)/.test(error.message);
+}
+
+export function validationIssues(error: ZodError) {
+  return error.issues.map((issue) => ({
+    path: issue.path.join(".") || "(body)",
+    message: issue.message,
+  }));
+}
+
+/** The zod-openapi `defaultHook`: every schema failure becomes VALIDATION_FAILED. */
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (!result.success) {
+    return problemResponse(c, "VALIDATION_FAILED", { errors: validationIssues(result.error) });
+  }
+};
+
+export const notFound: NotFoundHandler<AppEnv> = (c) => problemResponse(c, "NOT_FOUND");
+
+const unavailable = (c: Context) =>
+  problemResponse(c, "SERVICE_UNAVAILABLE", {
+    headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+  });
+
+/** The one error handler: known failures become their problem, anything else a logged 500. */
+export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
+  return (error, c) => {
+    if (error instanceof HTTPException) {
+      if (error.status === 413) return problemResponse(c, "PAYLOAD_TOO_LARGE");
+      if (error.status === 415) return problemResponse(c, "UNSUPPORTED_MEDIA_TYPE");
+      if (error.status === 503) return unavailable(c);
+      // Hono's JSON validator throws a 400 HTTPException when the body does not parse.
+      if (error.status === 400) return problemResponse(c, "MALFORMED_JSON");
+    }
+    if (error instanceof ServiceUnavailableError || isDatabaseUnavailable(error)) {
+      logger.warn({ err: summarize(error), requestId: c.get("requestId") }, "service unavailable");
+      return unavailable(c);
+    }
+    logger.error({ err: error, requestId: c.get("requestId") }, "unhandled error");
+    return problemResponse(c, "INTERNAL_ERROR");
+  };
+}
+
+/** Enough of an expected error to diagnose it, without its stack. */
+function summarize(error: unknown) {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code, errno } = error as Error & { code?: string; errno?: number };
+  return { name: error.name, message: error.message, code, errno };
+}

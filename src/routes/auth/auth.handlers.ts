@@ -1,0 +1,90 @@
+import { LuciaError, type Session } from "lucia";
+import { createUsernameUser, USERNAME_PROVIDER, usernameKeyId } from "../../auth/accounts.js";
+import { isCommonPassword } from "../../auth/common-passwords.js";
+import { findPasswordHash } from "../../db/user-keys.js";
+import type { AppDeps } from "../../deps.js";
+import { problemResponse } from "../../http/problem.js";
+import type { AppRouteHandler } from "../../http/route-handler.js";
+import type { login, logout, me, signup } from "./auth.routes.js";
+
+const sessionBody = (session: Session) => ({
+  sessionId: session.sessionId,
+  user: { userId: session.user.userId, username: session.user.username },
+  activePeriodExpiresAt: session.activePeriodExpiresAt.toISOString(),
+  idlePeriodExpiresAt: session.idlePeriodExpiresAt.toISOString(),
+});
+
+export const commonPasswordIssue = {
+  path: "password",
+  message: "This password is too common: choose one that is harder to guess",
+};
+
+const isRejectedPassword = (error: unknown) =>
+  error instanceof LuciaError &&
+  (error.message === "AUTH_INVALID_PASSWORD" || error.message === "AUTH_OUTDATED_PASSWORD");
+
+export const signupHandler: AppRouteHandler<typeof signup> = async (c) => {
+  const { username, password } = c.req.valid("json");
+  if (isCommonPassword(password)) {
+    return problemResponse(c, "VALIDATION_FAILED", { errors: [commonPasswordIssue] });
+  }
+  const { auth } = c.var.deps;
+  const user = await createUsernameUser(c.var.deps, username, password);
+  if (!user) return problemResponse(c, "USERNAME_TAKEN");
+  const session = await auth.createSession({ userId: user.userId, attributes: {} });
+  return c.json(sessionBody(session), 201);
+};
+
+export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
+  const { username, password } = c.req.valid("json");
+  const { auth, hasher, rateLimits } = c.var.deps;
+  const providerUserId = username.toLowerCase();
+  try {
+    const key = await auth.useKey(USERNAME_PROVIDER, providerUserId, password);
+    const [session] = await Promise.all([
+      auth.createSession({ userId: key.userId, attributes: {} }),
+      rateLimits.clearAccountFailures(providerUserId),
+      upgradePasswordHash(c.var.deps, providerUserId, password),
+    ]);
+    return c.json(sessionBody(session), 200);
+  } catch (error) {
+    if (error instanceof LuciaError && error.message === "AUTH_INVALID_KEY_ID") {
+      // No such user: spend what a wrong password costs, then answer exactly as for one.
+      await hasher.burnVerification(password);
+    } else if (!isRejectedPassword(error)) {
+      throw error;
+    }
+    c.set("credentialsRejected", true);
+    return problemResponse(c, "INVALID_CREDENTIALS");
+  }
+};
+
+/**
+ * Re-hashes a just-verified password when its stored hash is Lucia's old scrypt or Argon2 with
+ * weaker parameters than ours, so stored hashes improve as people sign in.
+ */
+async function upgradePasswordHash(deps: AppDeps, providerUserId: string, password: string) {
+  const stored = await findPasswordHash(deps.pool, usernameKeyId(providerUserId));
+  if (stored !== null && deps.hasher.needsRehash(stored)) {
+    await deps.auth.updateKeyPassword(USERNAME_PROVIDER, providerUserId, password);
+  }
+}
+
+export const meHandler: AppRouteHandler<typeof me> = (c) => {
+  const session = c.var.session;
+  return c.json(
+    {
+      user: { userId: session.user.userId, username: session.user.username },
+      session: {
+        activePeriodExpiresAt: session.activePeriodExpiresAt.toISOString(),
+        idlePeriodExpiresAt: session.idlePeriodExpiresAt.toISOString(),
+      },
+    },
+    200,
+  );
+};
+
+export const logoutHandler: AppRouteHandler<typeof logout> = async (c) => {
+  await c.var.deps.auth.invalidateSession(c.var.session.sessionId);
+  return c.body(null, 204);
+};

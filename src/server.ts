@@ -1,0 +1,100 @@
+import cluster from "node:cluster";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.js";
+import { parseDatabaseUrl } from "./db/database-url.js";
+import { migrate } from "./db/migrate.js";
+import { openDatabase } from "./db/pool.js";
+import { purgeExpiredRateLimits } from "./db/rate-limit-store.js";
+import { purgeExpiredSessions } from "./db/sessions.js";
+import { type Config, parseEnv } from "./env.js";
+import { createLogger, type Logger } from "./logger.js";
+
+const parsed = parseEnv(process.env);
+if (!parsed.ok) {
+  for (const line of parsed.errors) console.error(`Invalid configuration: ${line}`);
+  process.exit(1);
+}
+const config = parsed.config;
+const logger = createLogger(config.LOG_LEVEL);
+
+if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
+  await runPrimary(config, logger);
+} else {
+  await runWorker(config, logger);
+}
+
+/** With WEB_CONCURRENCY > 1: migrate once, then fork workers that share the port. */
+async function runPrimary(config: Config, logger: Logger) {
+  await migrate(parseDatabaseUrl(config.DATABASE_URL));
+  for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork();
+  let stopping = false;
+  cluster.on("exit", (worker, code) => {
+    if (!stopping) {
+      logger.error({ workerPid: worker.process.pid, code }, "worker died; starting another");
+      cluster.fork();
+    } else if (Object.keys(cluster.workers ?? {}).length === 0) {
+      process.exit(0);
+    }
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping workers");
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+async function runWorker(config: Config, logger: Logger) {
+  const location = parseDatabaseUrl(config.DATABASE_URL);
+  if (cluster.isPrimary) await migrate(location);
+  const database = openDatabase(location, {
+    size: config.DB_POOL_SIZE,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+  });
+  const app = createApp({ config, pool: database.pool, logger });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    logger.info({ port: info.port, host: info.address }, "listening");
+  });
+
+  const purge = async () => {
+    try {
+      const sessions = await purgeExpiredSessions(database.pool);
+      const counters = await purgeExpiredRateLimits(database.pool);
+      logger.info({ sessions, counters }, "purged expired rows");
+    } catch (error) {
+      logger.warn({ err: error }, "purge failed; will try again");
+    }
+  };
+  const purgeTimer =
+    config.SESSION_PURGE_INTERVAL_MS > 0
+      ? setInterval(purge, config.SESSION_PURGE_INTERVAL_MS).unref()
+      : undefined;
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: no new connections, finishing requests in flight");
+    clearInterval(purgeTimer);
+    const forced = setTimeout(() => {
+      logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown timed out; exiting");
+      logger.flush();
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    server.close(async () => {
+      await database.close().catch(() => undefined);
+      clearTimeout(forced);
+      logger.info("stopped");
+      logger.flush();
+      process.exit(0);
+    });
+    // Idle keep-alive connections would hold close() open; busy ones close after their response.
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+  return server.address() as AddressInfo | null;
+}
