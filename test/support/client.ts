@@ -28,8 +28,13 @@ export function getWithToken(app: App, path: string, token: string) {
 }
 
 /** Signs a user up and returns the session token (fails the test if signup fails). */
-export async function signup(app: App, username = uniqueName(), password = PASSWORD) {
-  const response = await postJson(app, "/auth/signup", { username, password });
+export async function signup(
+  app: App,
+  username = uniqueName(),
+  password = PASSWORD,
+  headers: Record<string, string> = {},
+) {
+  const response = await postJson(app, "/auth/signup", { username, password }, headers);
   expect(response.status, await response.clone().text()).toBe(201);
   const body = (await response.json()) as { sessionId: string; user: { userId: string } };
   return { token: body.sessionId, userId: body.user.userId, username, password };

@@ -1,0 +1,65 @@
+import { hash } from "@node-rs/argon2";
+import { generateLuciaPasswordHash } from "lucia/utils";
+import type { RowDataPacket } from "mysql2/promise";
+import { describe, expect, it } from "vitest";
+import { expectProblem, getWithToken, login, postJson, uniqueName } from "./support/client.js";
+import { useTestApp } from "./support/test-app.js";
+
+const ctx = useTestApp();
+
+/** A user as an older deployment (Lucia's guide) would have stored it. */
+async function insertUser(username: string, hashedPassword: string) {
+  const userId = uniqueName("").slice(1, 16).padEnd(15, "0");
+  await ctx.db.pool.execute("INSERT INTO auth_user (id, username) VALUES (?, ?)", [
+    userId,
+    username,
+  ]);
+  await ctx.db.pool.execute(
+    "INSERT INTO user_key (id, user_id, hashed_password) VALUES (?, ?, ?)",
+    [`username:${username.toLowerCase()}`, userId, hashedPassword],
+  );
+}
+
+async function storedHash(username: string) {
+  const [rows] = await ctx.db.pool.query<RowDataPacket[]>(
+    "SELECT hashed_password FROM user_key WHERE id = ?",
+    [`username:${username.toLowerCase()}`],
+  );
+  return rows[0]?.hashed_password as string;
+}
+
+describe("existing Lucia v2 databases", () => {
+  it("a password hashed by Lucia v2's own scrypt logs in and is re-hashed to Argon2id", async () => {
+    const username = uniqueName("legacy");
+    const password = "Ünïcode pässword ﬁne"; // NFKC matters: "ﬁ" becomes "fi"
+    const legacy = await generateLuciaPasswordHash(password);
+    expect(legacy).toMatch(/^s2:/);
+    await insertUser(username, legacy);
+
+    const wrong = await postJson(ctx.app, "/auth/login", { username, password: "not it at all" });
+    await expectProblem(wrong, 400, "INVALID_CREDENTIALS");
+    expect(await storedHash(username)).toBe(legacy);
+
+    const token = await login(ctx.app, username, password);
+    expect((await getWithToken(ctx.app, "/auth/me", token)).status).toBe(200);
+    const upgraded = await storedHash(username);
+    expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    // The new hash works, for the NFKC-equivalent spelling too.
+    await login(ctx.app, username, password.normalize("NFKC"));
+  });
+
+  it("re-hashes Argon2 hashes made with weaker parameters, and leaves current ones alone", async () => {
+    const weakUser = uniqueName("weak");
+    const password = "an older argon2 hash";
+    await insertUser(
+      weakUser,
+      await hash(password, { memoryCost: 4096, timeCost: 1, parallelism: 1 }),
+    );
+    await login(ctx.app, weakUser, password);
+    expect(await storedHash(weakUser)).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+
+    const current = await storedHash(weakUser);
+    await login(ctx.app, weakUser, password);
+    expect(await storedHash(weakUser)).toBe(current);
+  });
+});
