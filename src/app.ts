@@ -15,7 +15,9 @@ import type { AppEnv } from "./http/app-env.js";
 import { createErrorHandler, notFound, validationHook } from "./http/errors.js";
 import { createRateLimits } from "./http/rate-limits.js";
 import { createLogger, type Logger } from "./logger.js";
+import { accountRouter } from "./routes/account/account.index.js";
 import { authRouter } from "./routes/auth/auth.index.js";
+import { sessionsRouter } from "./routes/sessions/sessions.index.js";
 import { docsRouter } from "./routes/system/docs.js";
 import { systemRouter } from "./routes/system/system.index.js";
 
@@ -92,6 +94,8 @@ export function createApp({ config, pool, logger = createLogger(config.LOG_LEVEL
   );
 
   app.route("/", authRouter());
+  app.route("/", sessionsRouter());
+  app.route("/", accountRouter());
   app.route("/", systemRouter());
   app.route("/", docsRouter());
 

@@ -21,18 +21,21 @@ type Limits = Pick<
 export interface RateLimits {
   /** Every login attempt, per client IP. */
   loginPerIp: MiddlewareHandler<AppEnv>;
-  /** Failed logins (and failed password confirmations), per lower-cased username. */
+  /** Failed password checks (logins, and confirmations by a signed-in user), per account. */
   loginFailuresPerAccount: MiddlewareHandler<AppEnv>;
   /** Every signup, per client IP. */
   signupPerIp: MiddlewareHandler<AppEnv>;
-  /** Forgets an account's failures (after a successful login). */
+  /** Forgets an account's failures (after a successful password check). */
   clearAccountFailures(username: string): Promise<void>;
-  /** Counts one failed password check for an account (e.g. a wrong current password). */
-  countAccountFailure(username: string): Promise<void>;
 }
 
-/** The lower-cased username of a JSON body, or null when there is none to read. */
-async function bodyUsername(c: Context<AppEnv>): Promise<string | null> {
+/**
+ * Whose password is being tried: the signed-in user on routes that confirm a password, else the
+ * lower-cased username of a login body (null when there is none to read).
+ */
+async function accountOf(c: Context<AppEnv>): Promise<string | null> {
+  const signedIn = c.get("session")?.user.username;
+  if (signedIn) return signedIn.toLowerCase();
   try {
     const body: unknown = await c.req.json();
     const username = (body as { username?: unknown } | null)?.username;
@@ -77,8 +80,8 @@ export function createRateLimits(pool: Pool, limits: Limits): RateLimits {
       ...common,
       windowMs: limits.LOGIN_FAILURES_WINDOW_MS,
       limit: limits.LOGIN_FAILURES_PER_ACCOUNT,
-      skip: async (c) => (await bodyUsername(c)) === null,
-      keyGenerator: async (c) => (await bodyUsername(c)) ?? "",
+      skip: async (c) => (await accountOf(c)) === null,
+      keyGenerator: async (c) => (await accountOf(c)) ?? "",
       // Counted up front, given back unless the password was wrong.
       skipSuccessfulRequests: true,
       requestWasSuccessful: (c) => c.get("credentialsRejected") !== true,
@@ -92,9 +95,6 @@ export function createRateLimits(pool: Pool, limits: Limits): RateLimits {
       store: new MySqlRateLimitStore(pool, "signup-ip:"),
     }),
     clearAccountFailures: (username) => accountStore.resetKey(username.toLowerCase()),
-    countAccountFailure: async (username) => {
-      await accountStore.increment(username.toLowerCase());
-    },
   };
 }
 

@@ -1,0 +1,158 @@
+import type { RowDataPacket } from "mysql2/promise";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../src/app.js";
+import {
+  bearer,
+  expectProblem,
+  getWithToken,
+  login,
+  PASSWORD,
+  postJson,
+  signup,
+  uniqueName,
+} from "./support/client.js";
+import { testConfig, useTestApp } from "./support/test-app.js";
+
+const ctx = useTestApp();
+const NEW_PASSWORD = "a brand new passphrase 7";
+
+const changePassword = (token: string, body: unknown) =>
+  postJson(ctx.app, "/auth/password", body, bearer(token));
+
+const deleteAccount = (token: string, body: unknown) =>
+  ctx.app.request("/auth/me", {
+    method: "DELETE",
+    headers: { ...bearer(token), "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+describe("POST /auth/password", () => {
+  it("changes the password, ends the other sessions and keeps this one", async () => {
+    const { token: phone, username } = await signup(ctx.app);
+    const laptop = await login(ctx.app, username);
+    const response = await changePassword(laptop, {
+      currentPassword: PASSWORD,
+      newPassword: NEW_PASSWORD,
+    });
+    expect(response.status).toBe(204);
+    expect((await getWithToken(ctx.app, "/auth/me", laptop)).status).toBe(200);
+    expect((await getWithToken(ctx.app, "/auth/me", phone)).status).toBe(401);
+    const old = await postJson(ctx.app, "/auth/login", { username, password: PASSWORD });
+    await expectProblem(old, 400, "INVALID_CREDENTIALS");
+    expect(await login(ctx.app, username, NEW_PASSWORD)).toMatch(/^[a-z0-9]{40}$/);
+  });
+
+  it("answers INVALID_CREDENTIALS for a wrong current password and changes nothing", async () => {
+    const { token, username } = await signup(ctx.app);
+    const response = await changePassword(token, {
+      currentPassword: "not my password",
+      newPassword: NEW_PASSWORD,
+    });
+    await expectProblem(response, 400, "INVALID_CREDENTIALS");
+    expect(await login(ctx.app, username, PASSWORD)).toMatch(/^[a-z0-9]{40}$/);
+  });
+
+  it.each([
+    [{ currentPassword: PASSWORD, newPassword: "short" }, "newPassword"],
+    [{ currentPassword: PASSWORD, newPassword: "password123" }, "newPassword"],
+    [{ currentPassword: PASSWORD }, "newPassword"],
+    [{ newPassword: NEW_PASSWORD }, "currentPassword"],
+  ])("answers VALIDATION_FAILED for %j", async (body, path) => {
+    const { token } = await signup(ctx.app);
+    const problem = await expectProblem(
+      await changePassword(token, body),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expect(problem.errors).toEqual([expect.objectContaining({ path })]);
+  });
+
+  it("answers UNAUTHENTICATED without a session", async () => {
+    const response = await postJson(ctx.app, "/auth/password", {
+      currentPassword: PASSWORD,
+      newPassword: NEW_PASSWORD,
+    });
+    await expectProblem(response, 401, "UNAUTHENTICATED");
+  });
+});
+
+describe("DELETE /auth/me", () => {
+  it("deletes the user, keys and sessions, and frees the username", async () => {
+    const { token, userId, username } = await signup(ctx.app);
+    const second = await login(ctx.app, username);
+    const response = await deleteAccount(token, { password: PASSWORD });
+    expect(response.status).toBe(204);
+    for (const [table, column] of [
+      ["auth_user", "id"],
+      ["user_key", "user_id"],
+      ["user_session", "user_id"],
+    ]) {
+      const [rows] = await ctx.db.pool.query<RowDataPacket[]>(
+        `SELECT 1 FROM ${table} WHERE ${column} = ?`,
+        [userId],
+      );
+      expect(rows, table).toHaveLength(0);
+    }
+    expect((await getWithToken(ctx.app, "/auth/me", second)).status).toBe(401);
+    const again = await signup(ctx.app, username.toUpperCase());
+    expect(again.userId).not.toBe(userId);
+  });
+
+  it("answers INVALID_CREDENTIALS for a wrong password and deletes nothing", async () => {
+    const { token } = await signup(ctx.app);
+    await expectProblem(
+      await deleteAccount(token, { password: "wrong one" }),
+      400,
+      "INVALID_CREDENTIALS",
+    );
+    expect((await getWithToken(ctx.app, "/auth/me", token)).status).toBe(200);
+  });
+
+  it("answers UNAUTHENTICATED without a session and VALIDATION_FAILED without a password", async () => {
+    const { token } = await signup(ctx.app);
+    await expectProblem(await deleteAccount(token, {}), 400, "VALIDATION_FAILED");
+    await expectProblem(
+      await deleteAccount(`x${token}`, { password: PASSWORD }),
+      401,
+      "UNAUTHENTICATED",
+    );
+  });
+});
+
+describe("wrong passwords count against the account", () => {
+  it("failed confirmations by a signed-in user lock the account's logins too", async () => {
+    const { token, username } = await signup(ctx.app, uniqueName("lock"));
+    const app = ctx.app;
+    // This file's limits are high; count through the shared per-account counter directly.
+    for (let i = 0; i < 3; i++) {
+      await changePassword(token, { currentPassword: "wrong!", newPassword: NEW_PASSWORD });
+    }
+    const [rows] = await ctx.db.pool.query<RowDataPacket[]>(
+      "SELECT hits FROM rate_limit WHERE bucket = ?",
+      [`login-account:${username.toLowerCase()}`],
+    );
+    expect(Number(rows[0]?.hits)).toBe(3);
+    await login(app, username);
+    const [after] = await ctx.db.pool.query<RowDataPacket[]>(
+      "SELECT hits FROM rate_limit WHERE bucket = ?",
+      [`login-account:${username.toLowerCase()}`],
+    );
+    expect(after).toHaveLength(0);
+  });
+
+  it("past the limit, a password confirmation answers RATE_LIMITED before checking anything", async () => {
+    const app = createApp({
+      config: testConfig({ LOGIN_FAILURES_PER_ACCOUNT: 2 }),
+      pool: ctx.db.pool,
+    });
+    const { token } = await signup(app);
+    const wrong = { currentPassword: "wrong!", newPassword: NEW_PASSWORD };
+    for (let i = 0; i < 2; i++) {
+      expect((await postJson(app, "/auth/password", wrong, bearer(token))).status).toBe(400);
+    }
+    const right = { currentPassword: PASSWORD, newPassword: NEW_PASSWORD };
+    const limited = await postJson(app, "/auth/password", right, bearer(token));
+    await expectProblem(limited, 429, "RATE_LIMITED");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+});
