@@ -1,0 +1,135 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import mysql, { type RowDataPacket } from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PASSWORD, uniqueName } from "./support/client.js";
+import { freePort } from "./support/free-port.js";
+import { type ServerProcess, startServer } from "./support/server-process.js";
+import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
+
+let db: TestDatabase;
+const running: ServerProcess[] = [];
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await Promise.all(running.map((server) => server.stop("SIGKILL")));
+  await db.drop();
+});
+
+async function start(env: Record<string, string> = {}, workers = 1) {
+  const server = await startServer({ DATABASE_URL: db.url, ...env }, { workers });
+  running.push(server);
+  return server;
+}
+
+const post = (baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${baseUrl}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+
+describe("several API processes on one database", () => {
+  it("signup on A, me and logout on B, and A rejects the token at once", async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    const username = uniqueName("multi");
+    const created = await post(a.baseUrl, "/auth/signup", { username, password: PASSWORD });
+    expect(created.status).toBe(201);
+    const { sessionId } = (await created.json()) as { sessionId: string };
+    const auth = { Authorization: `Bearer ${sessionId}` };
+    expect((await fetch(`${b.baseUrl}/auth/me`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${a.baseUrl}/auth/me`, { headers: auth })).status).toBe(200);
+    expect((await post(b.baseUrl, "/auth/logout", {}, auth)).status).toBe(204);
+    expect((await fetch(`${a.baseUrl}/auth/me`, { headers: auth })).status).toBe(401);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it("WEB_CONCURRENCY=2 runs two workers on one port", async () => {
+    const port = await freePort();
+    const server = await start({ WEB_CONCURRENCY: "2", PORT: String(port) }, 2);
+    const workerPids = new Set(server.logs.filter((l) => l.msg === "listening").map((l) => l.pid));
+    expect(workerPids.size).toBe(2);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/health`)),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(await server.stop("SIGTERM")).toBe(0);
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("on SIGTERM stops accepting, finishes a slow in-flight login with 200, and exits 0", async () => {
+    const server = await start({ SHUTDOWN_TIMEOUT_MS: "10000" });
+    const username = uniqueName("slow");
+    expect(
+      (await post(server.baseUrl, "/auth/signup", { username, password: PASSWORD })).status,
+    ).toBe(201);
+
+    // Hold a write lock on the key table so the login stalls inside the server.
+    const locker = await mysql.createConnection(db.url);
+    await locker.query("LOCK TABLES user_key WRITE");
+    const inFlight = post(server.baseUrl, "/auth/login", { username, password: PASSWORD });
+    await new Promise((r) => setTimeout(r, 300));
+
+    const exitCode = server.stop("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(fetch(`${server.baseUrl}/health`)).rejects.toThrow();
+
+    await locker.query("UNLOCK TABLES");
+    await locker.end();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { sessionId: string }).sessionId).toMatch(/^[a-z0-9]{40}$/);
+    expect(await exitCode).toBe(0);
+    expect(server.logs.map((l) => l.msg)).toContain("stopped");
+  });
+});
+
+describe("start-up", () => {
+  it("a bad variable stops start-up with one line naming it", async () => {
+    const run = promisify(execFile);
+    const failure = await run(process.execPath, ["--import", "tsx", "src/server.ts"], {
+      cwd: new URL("../", import.meta.url),
+      env: { ...process.env, PORT: "not-a-port", DB_POOL_SIZE: "-1" },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect("code" in failure && failure.code).toBe(1);
+    const lines = String((failure as { stderr: string }).stderr)
+      .trim()
+      .split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^Invalid configuration: PORT: /);
+    expect(lines[1]).toMatch(/^Invalid configuration: DB_POOL_SIZE: /);
+  });
+});
+
+describe("npm run db:purge-sessions", () => {
+  it("deletes sessions past their idle period and keeps live ones", async () => {
+    const server = await start();
+    const created = await post(server.baseUrl, "/auth/signup", {
+      username: uniqueName("purge"),
+      password: PASSWORD,
+    });
+    const { user } = (await created.json()) as { user: { userId: string } };
+    await db.pool.execute(
+      "INSERT INTO user_session (id, user_id, active_expires, idle_expires) VALUES (?, ?, 1, 2)",
+      ["f".repeat(64), user.userId],
+    );
+    const run = promisify(execFile);
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", "scripts/purge-sessions.ts"],
+      {
+        cwd: new URL("../", import.meta.url),
+        env: { ...process.env, DATABASE_URL: db.url },
+      },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({ purgedSessions: 1 });
+    const [rows] = await db.pool.query<RowDataPacket[]>(
+      "SELECT id FROM user_session WHERE user_id = ?",
+      [user.userId],
+    );
+    expect(rows).toHaveLength(1);
+    await server.stop();
+  });
+});
