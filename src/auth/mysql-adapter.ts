@@ -1,6 +1,11 @@
 import { mysql2 } from "@lucia-auth/adapter-mysql";
 import type { Adapter, InitializeAdapter, SessionSchema, UserSchema } from "lucia";
-import type { Pool, RowDataPacket } from "mysql2/promise";
+import mysql, {
+  type ExecuteValues,
+  type Pool,
+  type PoolConnection,
+  type RowDataPacket,
+} from "mysql2/promise";
 import { hashSessionToken } from "./session-token.js";
 
 export const tables = { user: "auth_user", key: "user_key", session: "user_session" } as const;
@@ -8,11 +13,38 @@ export const tables = { user: "auth_user", key: "user_key", session: "user_sessi
 const sessionAndUserSql = `SELECT u.*, s.active_expires AS __active_expires, s.idle_expires AS __idle_expires
   FROM user_session s INNER JOIN auth_user u ON u.id = s.user_id WHERE s.id = ?`;
 
+/** `INSERT INTO table (a, b) VALUES (?, ?)` for a row object, with its values. */
+function insert(table: string, row: object): [string, ExecuteValues[]] {
+  const columns = Object.keys(row);
+  const sql = `INSERT INTO ${mysql.escapeId(table)} (${columns.map((c) => mysql.escapeId(c)).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
+  return [sql, Object.values(row) as ExecuteValues[]];
+}
+
 /**
- * Lucia's MySQL adapter with two changes underneath Lucia:
+ * Runs `work` in a transaction on one pooled connection. Unlike the adapter's own helper, the
+ * connection goes back to the pool even when the rollback fails too (a dead connection), so a
+ * database outage cannot drain the pool.
+ */
+async function inTransaction(pool: Pool, work: (connection: PoolConnection) => Promise<void>) {
+  const connection = await pool.getConnection();
+  try {
+    await connection.beginTransaction();
+    await work(connection);
+    await connection.commit();
+  } catch (error) {
+    await connection.rollback().catch(() => undefined);
+    throw error;
+  } finally {
+    connection.release();
+  }
+}
+
+/**
+ * Lucia's MySQL adapter with three changes underneath Lucia:
  * - the session table stores SHA-256 of each session id, never the id: every session read,
  *   write, update and delete hashes the id it is given, and reads hand Lucia its own id back;
- * - `getSessionAndUser` is one prepared `session JOIN user` instead of two statements.
+ * - `getSessionAndUser` is one prepared `session JOIN user` instead of two statements;
+ * - `setUser` with a key runs in a transaction that always returns its connection to the pool.
  * `getSessionsByUserId` returns the stored hashes, which the API uses as revocation handles.
  */
 export function hashedSessionAdapter(pool: Pool): InitializeAdapter<Adapter> {
@@ -21,6 +53,13 @@ export function hashedSessionAdapter(pool: Pool): InitializeAdapter<Adapter> {
     const base = initializeBase(LuciaError);
     return {
       ...base,
+      setUser: (user, key) => {
+        if (!key) return base.setUser(user, null);
+        return inTransaction(pool, async (connection) => {
+          await connection.execute(...insert(tables.user, user));
+          await connection.execute(...insert(tables.key, key));
+        });
+      },
       getSession: async (sessionId) => {
         const stored = await base.getSession(hashSessionToken(sessionId));
         return stored && { ...stored, id: sessionId };

@@ -49,7 +49,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (errno && unavailableErrnos.has(errno)) return true;
   if (fatal === true) return true;
   // mysql2's pool rejects with plain Errors for these.
-  return /^(Queue limit reached|Pool is closed|Connection lost)/.test(error.message);
+  return /^(Queue limit reached|Pool is closed|Connection lost|Can't add new command when connection is in closed state)/.test(
+    error.message,
+  );
 }
 
 export function validationIssues(error: ZodError) {
