@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -20,8 +19,6 @@ import { authRouter } from "./routes/auth/auth.index.js";
 import { sessionsRouter } from "./routes/sessions/sessions.index.js";
 import { docsRouter } from "./routes/system/docs.js";
 import { systemRouter } from "./routes/system/system.index.js";
-
-export const BODY_LIMIT_BYTES = 16 * 1024;
 
 export const openApiInfo = {
   openapi: "3.1.0",
@@ -83,14 +80,6 @@ export function createApp({ config, pool, logger = createLogger(config.LOG_LEVEL
   app.use(
     "/auth/*",
     timeout(config.REQUEST_TIMEOUT_MS, () => new HTTPException(503)),
-  );
-  app.use(
-    bodyLimit({
-      maxSize: BODY_LIMIT_BYTES,
-      onError: () => {
-        throw new HTTPException(413);
-      },
-    }),
   );
 
   app.route("/", authRouter());

@@ -18,12 +18,14 @@ const descriptions: Record<ProblemCode, string> = {
 
 const retryAfter = {
   "Retry-After": {
+    required: true,
     description: "Seconds to wait before retrying.",
     schema: { type: "integer" as const, example: 2 },
   },
 };
 const wwwAuthenticate = {
   "WWW-Authenticate": {
+    required: true,
     description: "RFC 6750 challenge.",
     schema: { type: "string" as const, example: 'Bearer realm="api", error="invalid_token"' },
   },

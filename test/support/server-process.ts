@@ -26,6 +26,8 @@ export async function startServer(
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const { stdout } = child;
+  if (!stdout) throw new Error("the server's stdout is not piped");
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
   child.stderr?.on("data", (chunk) => {
@@ -34,7 +36,7 @@ export async function startServer(
   const exited = once(child, "exit");
   const listening = new Promise<number>((resolve, reject) => {
     let workers = 0;
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    createInterface({ input: stdout }).on("line", (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);

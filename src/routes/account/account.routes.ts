@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../../auth/require-auth.js";
+import { limitBody } from "../../http/body-limit.js";
 import { jsonOnly } from "../../http/json-only.js";
 import { problemResponses } from "../../http/openapi-responses.js";
 import { rateLimit } from "../../http/rate-limits.js";
@@ -29,7 +30,7 @@ export const changePassword = createRoute({
   description:
     "Checks the current password, sets the new one (signup rules apply), and ends every other session of the user. This session stays valid. A wrong current password answers INVALID_CREDENTIALS and counts toward the account's failed-login limit.",
   security,
-  middleware: [requireAuth, jsonOnly, accountLimit] as const,
+  middleware: [requireAuth, limitBody, jsonOnly, accountLimit] as const,
   request: {
     body: {
       required: true,
@@ -48,7 +49,7 @@ export const deleteAccount = createRoute({
   description:
     "Checks the password, then deletes the user with every key and session in one transaction. The username becomes free again.",
   security,
-  middleware: [requireAuth, jsonOnly, accountLimit] as const,
+  middleware: [requireAuth, limitBody, jsonOnly, accountLimit] as const,
   request: {
     body: {
       required: true,

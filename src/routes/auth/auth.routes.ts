@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../../auth/require-auth.js";
+import { limitBody } from "../../http/body-limit.js";
 import { jsonOnly } from "../../http/json-only.js";
 import { problemResponses } from "../../http/openapi-responses.js";
 import { rateLimit } from "../../http/rate-limits.js";
@@ -25,7 +26,7 @@ export const signup = createRoute({
   summary: "Create an account and sign in",
   description:
     "Creates the user and a first session. Usernames are unique regardless of letter case.",
-  middleware: [jsonOnly, rateLimit("signupPerIp")] as const,
+  middleware: [limitBody, jsonOnly, rateLimit("signupPerIp")] as const,
   request: { body: jsonBody(SignupBodySchema, "The new account's username and password.") },
   responses: {
     201: {
@@ -52,7 +53,12 @@ export const login = createRoute({
   summary: "Sign in",
   description:
     "Checks the username (any letter case) and password and starts a new session each time.",
-  middleware: [jsonOnly, rateLimit("loginPerIp"), rateLimit("loginFailuresPerAccount")] as const,
+  middleware: [
+    limitBody,
+    jsonOnly,
+    rateLimit("loginPerIp"),
+    rateLimit("loginFailuresPerAccount"),
+  ] as const,
   request: { body: jsonBody(LoginBodySchema, "The username and password.") },
   responses: {
     200: {

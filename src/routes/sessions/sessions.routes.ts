@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../../auth/require-auth.js";
+import { limitBody } from "../../http/body-limit.js";
 import { jsonOrEmpty } from "../../http/json-only.js";
 import { problemResponses } from "../../http/openapi-responses.js";
 import { LogoutAllBodySchema, SessionListSchema, SessionParamsSchema } from "./sessions.schemas.js";
@@ -48,7 +49,7 @@ export const logoutAll = createRoute({
   description:
     'Ends every session of the signed-in user, this one included — or every other one with `{ "keepCurrent": true }`. The body is optional.',
   security,
-  middleware: [requireAuth, jsonOrEmpty] as const,
+  middleware: [requireAuth, limitBody, jsonOrEmpty] as const,
   request: {
     body: {
       required: false,

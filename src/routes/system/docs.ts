@@ -29,7 +29,8 @@ export function docsRouter() {
         // @hono/swagger-ui appends "/swagger-ui-dist" to this base.
         baseUrl: assetBase,
         title: "Auth API — Swagger UI",
-        persistAuthorization: true,
+        // A pasted token stays in this page only, never in the browser's localStorage.
+        persistAuthorization: false,
         tryItOutEnabled: true,
       }),
     )
