@@ -1,0 +1,121 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PASSWORD, uniqueName } from "./support/client.js";
+import { type MariaDbServer, startMariaDb } from "./support/mariadb-server.js";
+import { type ServerProcess, startServer } from "./support/server-process.js";
+
+// This file kills its database, so it runs its own MariaDB, never the shared server.
+let database: MariaDbServer;
+let api: ServerProcess;
+beforeAll(async () => {
+  database = await startMariaDb();
+  api = await startServer({
+    DATABASE_URL: database.url("lucia_auth"),
+    DB_CONNECT_TIMEOUT_MS: "1000",
+    REQUEST_TIMEOUT_MS: "1500",
+    LOGIN_ATTEMPTS_PER_IP: "100000",
+    SIGNUPS_PER_IP: "100000",
+  });
+}, 120_000);
+afterAll(async () => {
+  await api?.stop("SIGKILL");
+  await database?.destroy();
+});
+
+interface Outcome {
+  startedAt: number;
+  ms: number;
+  status: number;
+  code?: string;
+  retryAfter: string | null;
+}
+
+const post = (path: string, body: unknown) =>
+  fetch(`${api.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+async function signupAccount() {
+  const username = uniqueName("outage");
+  const response = await post("/auth/signup", { username, password: PASSWORD });
+  expect(response.status).toBe(201);
+  const { sessionId } = (await response.json()) as { sessionId: string };
+  return { username, token: sessionId };
+}
+
+describe("a database outage", () => {
+  it("answers 503 with Retry-After within 2 s while the database is down, then serves again", async () => {
+    const accounts = await Promise.all(Array.from({ length: 4 }, signupAccount));
+    const outcomes: Outcome[] = [];
+    let running = true;
+    let turn = 0;
+    // Mixed traffic from four clients until told to stop.
+    const clients = Array.from({ length: 4 }, async (_, client) => {
+      while (running) {
+        const account = accounts[(turn++ + client) % accounts.length] ?? accounts[0];
+        if (!account) break;
+        const startedAt = Date.now();
+        const kind = turn % 3;
+        const response = await (kind === 0
+          ? fetch(`${api.baseUrl}/auth/me`, {
+              headers: { Authorization: `Bearer ${account.token}` },
+            })
+          : kind === 1
+            ? post("/auth/login", { username: account.username, password: PASSWORD })
+            : post("/auth/signup", { username: uniqueName("during"), password: PASSWORD }));
+        const body = (await response.json().catch(() => ({}))) as { code?: string };
+        outcomes.push({
+          startedAt,
+          ms: Date.now() - startedAt,
+          status: response.status,
+          code: body.code,
+          retryAfter: response.headers.get("retry-after"),
+        });
+        await sleep(20);
+      }
+    });
+
+    await sleep(1000);
+    const killedAt = Date.now();
+    await database.kill();
+    await sleep(3000);
+    const ready = await fetch(`${api.baseUrl}/ready`);
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get("retry-after")).not.toBeNull();
+    const restartedAt = Date.now();
+    await database.start();
+
+    // The same process recovers by itself.
+    let recovered = false;
+    for (let i = 0; i < 60 && !recovered; i++) {
+      recovered = (await fetch(`${api.baseUrl}/ready`)).status === 200;
+      if (!recovered) await sleep(250);
+    }
+    expect(recovered).toBe(true);
+    await sleep(500);
+    running = false;
+    await Promise.all(clients);
+
+    const during = outcomes.filter((o) => o.startedAt > killedAt && o.startedAt < restartedAt);
+    expect(during.length).toBeGreaterThan(10);
+    for (const outcome of during) {
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({
+        status: 503,
+        code: "SERVICE_UNAVAILABLE",
+      });
+      expect(Number(outcome.retryAfter)).toBeGreaterThan(0);
+      expect(outcome.ms).toBeLessThan(2000);
+    }
+    // Nothing, before, during or after, was a 500 or a hang.
+    expect(outcomes.filter((o) => o.status >= 500 && o.status !== 503)).toEqual([]);
+    expect(api.child.exitCode).toBeNull();
+
+    // Every account made before the outage still signs in, and new work succeeds.
+    for (const { username } of accounts) {
+      expect((await post("/auth/login", { username, password: PASSWORD })).status).toBe(200);
+    }
+    await signupAccount();
+  }, 90_000);
+});
