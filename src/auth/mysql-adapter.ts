@@ -1,11 +1,7 @@
 import { mysql2 } from "@lucia-auth/adapter-mysql";
 import type { Adapter, InitializeAdapter, SessionSchema, UserSchema } from "lucia";
-import mysql, {
-  type ExecuteValues,
-  type Pool,
-  type PoolConnection,
-  type RowDataPacket,
-} from "mysql2/promise";
+import mysql, { type ExecuteValues, type Pool, type RowDataPacket } from "mysql2/promise";
+import { inTransaction } from "../db/transaction.js";
 import { hashSessionToken } from "./session-token.js";
 
 export const tables = { user: "auth_user", key: "user_key", session: "user_session" } as const;
@@ -18,25 +14,6 @@ function insert(table: string, row: object): [string, ExecuteValues[]] {
   const columns = Object.keys(row);
   const sql = `INSERT INTO ${mysql.escapeId(table)} (${columns.map((c) => mysql.escapeId(c)).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
   return [sql, Object.values(row) as ExecuteValues[]];
-}
-
-/**
- * Runs `work` in a transaction on one pooled connection. Unlike the adapter's own helper, the
- * connection goes back to the pool even when the rollback fails too (a dead connection), so a
- * database outage cannot drain the pool.
- */
-async function inTransaction(pool: Pool, work: (connection: PoolConnection) => Promise<void>) {
-  const connection = await pool.getConnection();
-  try {
-    await connection.beginTransaction();
-    await work(connection);
-    await connection.commit();
-  } catch (error) {
-    await connection.rollback().catch(() => undefined);
-    throw error;
-  } finally {
-    connection.release();
-  }
 }
 
 /**
