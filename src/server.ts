@@ -8,7 +8,7 @@ import { openDatabase } from "./db/pool.js";
 import { purgeExpiredRateLimits } from "./db/rate-limit-store.js";
 import { purgeExpiredSessions } from "./db/sessions.js";
 import { type Config, parseEnv } from "./env.js";
-import { createLogger, type Logger } from "./logger.js";
+import { asyncStdout, createLogger, type Logger } from "./logger.js";
 
 const parsed = parseEnv(process.env);
 if (!parsed.ok) {
@@ -16,7 +16,12 @@ if (!parsed.ok) {
   process.exit(1);
 }
 const config = parsed.config;
-const logger = createLogger(config.LOG_LEVEL);
+const logOutput = asyncStdout();
+const logger = createLogger(config.LOG_LEVEL, logOutput);
+const exit = (code: number) => {
+  logOutput.flushSync();
+  process.exit(code);
+};
 
 if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
   await runPrimary(config, logger);
@@ -34,7 +39,7 @@ async function runPrimary(config: Config, logger: Logger) {
       logger.error({ workerPid: worker.process.pid, code }, "worker died; starting another");
       cluster.fork();
     } else if (Object.keys(cluster.workers ?? {}).length === 0) {
-      process.exit(0);
+      exit(0);
     }
   });
   const stop = (signal: NodeJS.Signals) => {
@@ -81,15 +86,13 @@ async function runWorker(config: Config, logger: Logger) {
     clearInterval(purgeTimer);
     const forced = setTimeout(() => {
       logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown timed out; exiting");
-      logger.flush();
-      process.exit(1);
+      exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
     server.close(async () => {
       await database.close().catch(() => undefined);
       clearTimeout(forced);
       logger.info("stopped");
-      logger.flush();
-      process.exit(0);
+      exit(0);
     });
     // Idle keep-alive connections would hold close() open; busy ones close after their response.
     if ("closeIdleConnections" in server) server.closeIdleConnections();

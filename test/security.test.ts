@@ -128,7 +128,10 @@ describe("attempts per client IP", () => {
 });
 
 describe("no user enumeration", () => {
-  it("an unknown user costs what a wrong password costs (medians within 25%)", async () => {
+  // A timing measurement on a shared machine: a noisy neighbour can skew one run, so it may retry.
+  it("an unknown user costs what a wrong password costs (medians within 25%)", {
+    retry: 2,
+  }, async () => {
     // Limits out of the way: this test makes 20 failures for one account.
     const app = createApp({ config: testConfig(), pool: ctx.db.pool });
     const { username } = await signup(app);
@@ -143,7 +146,7 @@ describe("no user enumeration", () => {
     const wrong: number[] = [];
     const unknown: number[] = [];
     // Interleaved, so both see the same machine load.
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 25; i++) {
       wrong.push(await time(username));
       unknown.push(await time(uniqueName("ghost")));
     }
@@ -197,6 +200,12 @@ describe("at the edge", () => {
       await postJson(ctx.app, "/auth/login", { username: "x", password: "y" }, freshIp()),
       await ctx.app.request("/auth/me"),
       await ctx.app.request("/auth/signup", { method: "POST", body: "x" }),
+      // A problem made by the error handler, after the route threw.
+      await ctx.app.request("/auth/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...freshIp() },
+        body: "{",
+      }),
     ];
     for (const response of responses) {
       expect(response.headers.get("cache-control")).toBe("no-store");

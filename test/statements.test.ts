@@ -1,6 +1,6 @@
 import { tracingChannel } from "node:diagnostics_channel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getWithToken, signup } from "./support/client.js";
+import { getWithToken, PASSWORD, postJson, signup } from "./support/client.js";
 import { useTestApp } from "./support/test-app.js";
 
 const ctx = useTestApp();
@@ -53,5 +53,16 @@ describe("statements per request", () => {
     );
     expect(response.status).toBe(401);
     expect(count).toBe(1);
+  });
+
+  it("POST /auth/login stays within its budget of seven statements", async () => {
+    const { username } = await signup(ctx.app);
+    const { response, count, statements } = await countStatements(() =>
+      postJson(ctx.app, "/auth/login", { username, password: PASSWORD }),
+    );
+    expect(response.status).toBe(200);
+    // Two limit counters, Lucia's key read, session insert and user read, clearing the account's
+    // failures, and the hash-upgrade check.
+    expect(count, statements.join("\n")).toBeLessThanOrEqual(7);
   });
 });

@@ -1,11 +1,12 @@
 import type { ClientRateLimitInfo, Store } from "hono-rate-limiter";
-import type { Pool, RowDataPacket } from "mysql2/promise";
+import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 
-// Hits and reset time move together: a window that has ended starts again at 1.
-// (ON DUPLICATE KEY UPDATE assigns left to right, so `hits` still sees the old `reset_at`.)
+// One statement counts and reports: a window that has ended starts again at 1, and
+// LAST_INSERT_ID(expr) hands the new count back in the OK packet (insertId), so no SELECT is
+// needed. ON DUPLICATE KEY UPDATE assigns left to right: `hits` still sees the old `reset_at`.
 const incrementSql = `INSERT INTO rate_limit (bucket, hits, reset_at) VALUES (?, 1, ?)
   ON DUPLICATE KEY UPDATE
-    hits = IF(reset_at <= ?, 1, hits + 1),
+    hits = LAST_INSERT_ID(IF(reset_at <= ?, 1, hits + 1)),
     reset_at = IF(reset_at <= ?, VALUES(reset_at), reset_at)`;
 
 /**
@@ -15,21 +16,32 @@ const incrementSql = `INSERT INTO rate_limit (bucket, hits, reset_at) VALUES (?,
 export class MySqlRateLimitStore implements Store {
   readonly localKeys = false;
   private windowMs = 60_000;
+  private limit = 0;
 
   constructor(
     private readonly pool: Pool,
     readonly prefix: string,
   ) {}
 
-  init(options: { windowMs: number }) {
+  init(options: { windowMs: number; limit: unknown }) {
     this.windowMs = options.windowMs;
+    if (typeof options.limit === "number") this.limit = options.limit;
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
-    const bucket = this.prefix + key;
     const now = Date.now();
-    await this.pool.execute(incrementSql, [bucket, now + this.windowMs, now, now]);
-    return (await this.get(key)) ?? { totalHits: 1, resetTime: new Date(now + this.windowMs) };
+    const [result] = await this.pool.execute<ResultSetHeader>(incrementSql, [
+      this.prefix + key,
+      now + this.windowMs,
+      now,
+      now,
+    ]);
+    // A new row (affectedRows 1) or a restarted window counts 1 and ends a window from now.
+    const totalHits = result.affectedRows === 1 ? 1 : result.insertId;
+    if (totalHits <= 1) return { totalHits: 1, resetTime: new Date(now + this.windowMs) };
+    // Only a limited client needs to know when its window ends (for Retry-After).
+    if (totalHits > this.limit) return (await this.get(key)) ?? { totalHits };
+    return { totalHits };
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {

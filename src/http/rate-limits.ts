@@ -82,9 +82,11 @@ export function createRateLimits(pool: Pool, limits: Limits): RateLimits {
       limit: limits.LOGIN_FAILURES_PER_ACCOUNT,
       skip: async (c) => (await accountOf(c)) === null,
       keyGenerator: async (c) => (await accountOf(c)) ?? "",
-      // Counted up front, given back unless the password was wrong.
+      // Counted up front (atomically, so parallel guesses cannot slip past the limit), and given
+      // back when the password was never judged (bad input, overload). A correct password
+      // deletes the whole count instead (clearAccountFailures), so it needs no give-back.
       skipSuccessfulRequests: true,
-      requestWasSuccessful: (c) => c.get("credentialsRejected") !== true,
+      requestWasSuccessful: (c) => c.get("credentialsRejected") !== true && c.res.status >= 300,
       store: accountStore,
     }),
     signupPerIp: rateLimiter<AppEnv>({
