@@ -1,6 +1,7 @@
 import { mysql2 } from "@lucia-auth/adapter-mysql";
 import type { Adapter, InitializeAdapter, SessionSchema, UserSchema } from "lucia";
 import mysql, { type ExecuteValues, type Pool, type RowDataPacket } from "mysql2/promise";
+import { retryRead } from "../db/retry.js";
 import { inTransaction } from "../db/transaction.js";
 import { hashSessionToken } from "./session-token.js";
 
@@ -49,9 +50,10 @@ export function hashedSessionAdapter(pool: Pool): InitializeAdapter<Adapter> {
         base.updateSession(hashSessionToken(sessionId), partialSession),
       deleteSession: (sessionId) => base.deleteSession(hashSessionToken(sessionId)),
       getSessionAndUser: async (sessionId) => {
-        const [rows] = await pool.execute<RowDataPacket[]>(sessionAndUserSql, [
-          hashSessionToken(sessionId),
-        ]);
+        // A read is safe to repeat: one that dies with its connection (a failed node) runs again.
+        const [rows] = await retryRead(() =>
+          pool.execute<RowDataPacket[]>(sessionAndUserSql, [hashSessionToken(sessionId)]),
+        );
         const row = rows[0];
         if (!row) return [null, null];
         const { __active_expires, __idle_expires, ...user } = row;

@@ -25,15 +25,22 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
     const hostMatch = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(entry.trim());
     if (!hostMatch) throw new Error(`DATABASE_URL has a bad host "${entry}"`);
     const [, host = "", port = "3306"] = hostMatch;
+    if (Number(port) < 1 || Number(port) > 65_535) {
+      throw new Error(`DATABASE_URL has a bad port in "${entry}"`);
+    }
     return { host: host.replace(/^\[|\]$/g, ""), port: Number(port) };
   });
   if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) {
     throw new Error("DATABASE_URL database name may use only letters, digits, _ and $");
   }
-  return {
-    hosts,
-    user: decodeURIComponent(user),
-    password: decodeURIComponent(password),
-    database,
-  };
+  return { hosts, user: decode(user), password: decode(password), database };
+}
+
+/** Percent-decodes a user or password, with an error that says where the problem is. */
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new Error("DATABASE_URL user or password has a bad %-escape");
+  }
 }

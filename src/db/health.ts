@@ -1,25 +1,30 @@
 import type { Pool, RowDataPacket } from "mysql2/promise";
 
+/** Runs a `SHOW ... LIKE` statement and returns the Value of its one row. */
+export type ValueReader = (sql: string) => Promise<string | undefined>;
+
 /**
- * Whether the database can serve requests, answered within `timeoutMs`. On a Galera node
- * `SELECT 1` works even while the node refuses statements (joining, no quorum), so
- * `wsrep_ready` decides there.
+ * Whether a server runs statements now. On a Galera node `SELECT 1` works even while it refuses
+ * everything else (joining, no quorum), so `wsrep_ready` decides there. `wsrep_on` is read first
+ * because MariaDB without Galera reports `wsrep_ready` OFF, and MySQL has neither.
  */
+export async function acceptsStatements(readValue: ValueReader): Promise<boolean> {
+  if ((await readValue("SHOW VARIABLES LIKE 'wsrep_on'")) !== "ON") return true;
+  return (await readValue("SHOW STATUS LIKE 'wsrep_ready'")) === "ON";
+}
+
+/** Whether the database can serve requests, answered within `timeoutMs`. */
 export async function isDatabaseReady(pool: Pool, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
-  const readValue = async (sql: string) => {
+  const readValue: ValueReader = async (sql) => {
     const [rows] = await pool.query<RowDataPacket[]>({ sql, timeout: timeoutMs });
     return rows[0]?.Value as string | undefined;
   };
-  const check = (async () => {
-    if ((await readValue("SHOW VARIABLES LIKE 'wsrep_on'")) !== "ON") return true;
-    return (await readValue("SHOW STATUS LIKE 'wsrep_ready'")) === "ON";
-  })().catch(() => false);
   try {
-    return await Promise.race([check, timedOut]);
+    return await Promise.race([acceptsStatements(readValue).catch(() => false), timedOut]);
   } finally {
     clearTimeout(timer);
   }

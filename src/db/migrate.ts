@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import mysql from "mysql2/promise";
-import type { DatabaseLocation } from "./database-url.js";
+import type { DatabaseHost, DatabaseLocation } from "./database-url.js";
+import { isHostUnusable } from "./failures.js";
 
 const schemaFile = new URL("../../schema.sql", import.meta.url);
 
@@ -11,11 +12,25 @@ const addedColumns: ReadonlyArray<readonly [string, string, string]> = [
 
 /**
  * Creates the database if it is missing, applies schema.sql (idempotent) and upgrades a
- * database made by an earlier schema. Uses the first host of the location.
+ * database made by an earlier schema. Uses the first host that can be reached and is ready, in
+ * order, so a cluster whose first node is down still starts; DDL on one Galera node reaches all.
  */
 export async function migrate(location: DatabaseLocation): Promise<void> {
-  const host = location.hosts[0];
-  if (!host) throw new Error("DATABASE_URL names no host");
+  if (location.hosts.length === 0) throw new Error("DATABASE_URL names no host");
+  let firstError: unknown;
+  for (const host of location.hosts) {
+    try {
+      return await migrateOn(location, host);
+    } catch (error) {
+      // A statement that fails would fail on every node: only an unusable host moves on.
+      if (!isHostUnusable(error)) throw error;
+      firstError ??= error;
+    }
+  }
+  throw firstError;
+}
+
+async function migrateOn(location: DatabaseLocation, host: DatabaseHost): Promise<void> {
   const connection = await mysql.createConnection({
     host: host.host,
     port: host.port,
@@ -40,6 +55,7 @@ export async function migrate(location: DatabaseLocation): Promise<void> {
       }
     }
   } finally {
-    await connection.end();
+    // end() waits for the server's reply; a dead connection needs destroy().
+    await connection.end().catch(() => connection.destroy());
   }
 }

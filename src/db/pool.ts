@@ -1,5 +1,6 @@
 import mysql, { type Pool, type PoolOptions } from "mysql2/promise";
 import type { DatabaseHost, DatabaseLocation } from "./database-url.js";
+import { OrderedPool } from "./ordered-pool.js";
 
 /**
  * What the app needs from MySQL: something that runs statements and lends connections for
@@ -14,6 +15,9 @@ export interface PoolSettings {
   size: number;
   connectTimeoutMs: number;
 }
+
+/** How long a failed or unready node is skipped before a request tries it again. */
+export const NODE_RETRY_AFTER_MS = 3000;
 
 function connectionOptions(
   location: DatabaseLocation,
@@ -41,8 +45,8 @@ function connectionOptions(
 }
 
 /**
- * Opens a pool on one server, or a PoolCluster on several (all statements go to the first
- * healthy node, in order; a failed node is retried after a few seconds).
+ * Opens a pool on one server, or an OrderedPool over several (the nodes of a Galera cluster,
+ * used one at a time, in order; see ordered-pool.ts).
  */
 export function openDatabase(location: DatabaseLocation, settings: PoolSettings): Database {
   const [first, ...rest] = location.hosts;
@@ -51,17 +55,10 @@ export function openDatabase(location: DatabaseLocation, settings: PoolSettings)
     const pool = mysql.createPool(connectionOptions(location, first, settings));
     return { pool, close: () => pool.end() };
   }
-  const cluster = mysql.createPoolCluster({
-    canRetry: true,
-    removeNodeErrorCount: Number.POSITIVE_INFINITY,
-    restoreNodeTimeout: 3000,
-    defaultSelector: "ORDER",
-  });
-  location.hosts.forEach((host, index) => {
-    cluster.add(`node${index}`, connectionOptions(location, host, settings));
-  });
-  // The namespace offers query/execute/getConnection, which is all the adapter and our data
-  // modules use; it has no end(), so the cluster is closed instead.
-  const pool = cluster.of("*", "ORDER") as unknown as Pool;
-  return { pool, close: () => cluster.end() };
+  const ordered = new OrderedPool(
+    location.hosts.map((host) => connectionOptions(location, host, settings)),
+    NODE_RETRY_AFTER_MS,
+  );
+  // It offers query/execute/getConnection, which is all the adapter and our data modules use.
+  return { pool: ordered as unknown as Pool, close: () => ordered.end() };
 }

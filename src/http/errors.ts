@@ -2,6 +2,7 @@ import type { Hook } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { isDatabaseUnavailable } from "../db/failures.js";
 import type { Logger } from "../logger.js";
 import type { AppEnv } from "./app-env.js";
 import { problemResponse } from "./problem.js";
@@ -12,46 +13,6 @@ export const RETRY_AFTER_SECONDS = 2;
 /** The server cannot take this request now (overload); the client may retry shortly. */
 export class ServiceUnavailableError extends Error {
   override name = "ServiceUnavailableError";
-}
-
-/** mysql2 error codes that mean "the database cannot be reached or is not ready". */
-const unavailableCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "PROTOCOL_CONNECTION_LOST",
-  "PROTOCOL_SEQUENCE_TIMEOUT",
-  "ER_CON_COUNT_ERROR",
-  "ER_SERVER_SHUTDOWN",
-  "ER_LOCK_WAIT_TIMEOUT",
-  "ER_LOCK_DEADLOCK",
-  "ER_QUERY_INTERRUPTED",
-  "POOL_CLOSED",
-  "POOL_NONEONLINE",
-  "POOL_NOEXIST",
-]);
-/** 1047 ER_UNKNOWN_COM_ERROR: a Galera node that is joining or has lost quorum. */
-const unavailableErrnos = new Set([1047, 1053, 1205, 1213, 2002, 2003, 2006, 2013]);
-
-/** True when an error says the database is unreachable, not ready or overloaded. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const { code, errno, fatal } = error as Error & {
-    code?: string;
-    errno?: number;
-    fatal?: boolean;
-  };
-  if (code && unavailableCodes.has(code)) return true;
-  if (errno && unavailableErrnos.has(errno)) return true;
-  if (fatal === true) return true;
-  // mysql2's pool rejects with plain Errors for these.
-  return /^(Queue limit reached|Pool is closed|Connection lost|Can't add new command when connection is in closed state)/.test(
-    error.message,
-  );
 }
 
 export function validationIssues(error: ZodError) {

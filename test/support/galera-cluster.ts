@@ -30,6 +30,14 @@ export interface GaleraCluster {
   restart(index: number): Promise<void>;
   /** Resolve when every running node is Synced, wsrep_ready=ON and sees all running nodes. */
   waitSynced(timeoutMs?: number): Promise<void>;
+  /** Node i's `SHOW GLOBAL STATUS LIKE 'wsrep%'`. */
+  status(index: number): Promise<Map<string, string>>;
+  /**
+   * Cut node i off from the others (gmcast.isolate) while it keeps running: it becomes a
+   * non-Primary component of one that refuses statements, as a node that lost quorum does.
+   * Undo with false; it then rejoins by IST.
+   */
+  isolate(index: number, isolated: boolean): Promise<void>;
   /** Kill all nodes and delete all datadirs. Idempotent. */
   destroy(): Promise<void>;
 }
@@ -130,6 +138,11 @@ export async function startGaleraCluster(
         return true;
       };
       await pollUntil("Galera cluster sync", synced, { timeoutMs });
+    },
+    status: (index) => wsrepStatus(nodeAt(index).port),
+    async isolate(index, isolated) {
+      const option = `gmcast.isolate=${isolated ? 1 : 0}`;
+      await queryOnce(nodeAt(index).port, `SET GLOBAL wsrep_provider_options='${option}'`);
     },
     async destroy() {
       if (destroyed) return;

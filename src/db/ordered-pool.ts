@@ -1,0 +1,131 @@
+import mysql, {
+  type Pool,
+  type PoolConnection,
+  type PoolOptions,
+  type RowDataPacket,
+} from "mysql2/promise";
+import { isDeadlock, isHostUnusable, isNodeNotReady } from "./failures.js";
+import { acceptsStatements } from "./health.js";
+import { pauseBeforeRetry } from "./retry.js";
+
+interface Node {
+  readonly pool: Pool;
+  /** Skipped until this time (ms since the epoch) after it failed. */
+  offlineUntil: number;
+}
+
+type Statement = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * The servers of one multi-primary cluster (Galera), used in order: everything goes to the first
+ * node that is not offline, so the cluster sees one writer and this process's own requests never
+ * conflict across nodes. A node goes offline for `retryAfterMs` when a connect to it fails, when
+ * a new connection finds it not ready, or when it refuses a statement as not ready (1047); the
+ * next request after that tries it again.
+ *
+ * mysql2's PoolCluster fails over on a failed connect only: a restarted Galera node accepts
+ * connections while it catches up (IST) and refuses every statement meanwhile, and PoolCluster
+ * would send all traffic there (measured: over a second of 503s for a small IST; as long as the
+ * transfer for a large one). Its `removeNodeErrorCount` must also be 1, or a refused first node
+ * is retried in a tight loop that never fails over.
+ */
+export class OrderedPool {
+  private readonly nodes: Node[];
+  /** mysql2's connection objects (they outlive each loan) found ready once. */
+  private readonly ready = new WeakSet<object>();
+
+  constructor(
+    options: readonly PoolOptions[],
+    private readonly retryAfterMs: number,
+  ) {
+    this.nodes = options.map((nodeOptions) => ({
+      pool: mysql.createPool(nodeOptions),
+      offlineUntil: 0,
+    }));
+  }
+
+  /** A connection for a transaction; it stays on its node, so errors there are the caller's. */
+  async getConnection(): Promise<PoolConnection> {
+    return (await this.lend()).connection;
+  }
+
+  query(...args: unknown[]) {
+    return this.run((connection) =>
+      (connection.query as unknown as Statement).apply(connection, args),
+    );
+  }
+
+  execute(...args: unknown[]) {
+    return this.run((connection) =>
+      (connection.execute as unknown as Statement).apply(connection, args),
+    );
+  }
+
+  async end(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.pool.end()));
+  }
+
+  /**
+   * Runs one auto-commit statement. It is run again, on the next node, when its node refused it
+   * as not ready (it ran nothing), and again when it was rolled back as a deadlock or a Galera
+   * certification conflict (nothing of it remains): both are safe for any statement. A lost
+   * connection is not retried here, since the statement may have run.
+   */
+  private async run(statement: (connection: PoolConnection) => Promise<unknown>) {
+    for (let attempt = 1; ; attempt++) {
+      const { node, connection } = await this.lend();
+      try {
+        return await statement(connection);
+      } catch (error) {
+        const notReady = isNodeNotReady(error);
+        if (attempt > this.nodes.length || !(notReady || isDeadlock(error))) throw error;
+        if (notReady) {
+          this.ready.delete(connection.connection);
+          this.takeOffline(node);
+        } else {
+          await pauseBeforeRetry(attempt);
+        }
+      } finally {
+        connection.release();
+      }
+    }
+  }
+
+  /** A ready connection from the first node that has one, and that node. */
+  private async lend(): Promise<{ node: Node; connection: PoolConnection }> {
+    const now = Date.now();
+    const online = this.nodes.filter((node) => node.offlineUntil <= now);
+    let firstError: unknown;
+    // With every node offline, try them all anyway: the cluster may be back already.
+    for (const node of online.length > 0 ? online : this.nodes) {
+      let connection: PoolConnection | undefined;
+      try {
+        connection = await node.pool.getConnection();
+        if (await this.isReady(connection)) return { node, connection };
+        connection.release();
+      } catch (error) {
+        connection?.release();
+        // A full wait queue is overload, not a failed node: moving on would only spread it.
+        if (!isHostUnusable(error)) throw error;
+        firstError ??= error;
+      }
+      this.takeOffline(node);
+    }
+    throw firstError ?? Object.assign(new Error("No database node is ready"), { errno: 1047 });
+  }
+
+  /** New connections are checked once; later loans of them are trusted until a 1047. */
+  private async isReady(connection: PoolConnection): Promise<boolean> {
+    if (this.ready.has(connection.connection)) return true;
+    const ready = await acceptsStatements(async (sql) => {
+      const [rows] = await connection.query<RowDataPacket[]>(sql);
+      return rows[0]?.Value as string | undefined;
+    });
+    if (ready) this.ready.add(connection.connection);
+    return ready;
+  }
+
+  private takeOffline(node: Node) {
+    node.offlineUntil = Date.now() + this.retryAfterMs;
+  }
+}
