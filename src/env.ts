@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { parseDatabaseUrl } from "./db/database-url.js";
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
@@ -13,8 +14,17 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   DATABASE_URL: z
     .string()
-    .regex(/^mysql:\/\//, "must start with mysql://")
-    .default("mysql://root@127.0.0.1:3306/lucia_auth"),
+    .default("mysql://root@127.0.0.1:3306/lucia_auth")
+    .superRefine((url, ctx) => {
+      try {
+        parseDatabaseUrl(url);
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          message: (error as Error).message.replace(/^DATABASE_URL /, ""),
+        });
+      }
+    }),
   DB_POOL_SIZE: positiveInt.default(16),
   DB_CONNECT_TIMEOUT_MS: positiveInt.default(2000),
   REQUEST_TIMEOUT_MS: positiveInt.default(5000),

@@ -23,10 +23,17 @@ const exit = (code: number) => {
   process.exit(code);
 };
 
-if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
-  await runPrimary(config, logger);
-} else {
-  await runWorker(config, logger);
+try {
+  if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
+    await runPrimary(config, logger);
+  } else {
+    await runWorker(config, logger);
+  }
+} catch (error) {
+  // Start-up failed (typically: the database cannot be reached to apply the schema).
+  const { message, code } = error as Error & { code?: string };
+  logger.fatal({ code, message }, "could not start");
+  exit(1);
 }
 
 /** With WEB_CONCURRENCY > 1: migrate once, then fork workers that share the port. */

@@ -101,6 +101,28 @@ describe("start-up", () => {
     expect(lines[0]).toMatch(/^Invalid configuration: PORT: /);
     expect(lines[1]).toMatch(/^Invalid configuration: DB_POOL_SIZE: /);
   });
+
+  it("an unreachable database stops start-up with exit code 1 and one fatal log line", async () => {
+    const run = promisify(execFile);
+    const failure = await run(process.execPath, ["--import", "tsx", "src/server.ts"], {
+      cwd: new URL("../", import.meta.url),
+      env: {
+        ...process.env,
+        DATABASE_URL: "mysql://root@127.0.0.1:1/lucia_auth",
+        DB_CONNECT_TIMEOUT_MS: "500",
+      },
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    expect("code" in failure && failure.code).toBe(1);
+    const lines = String((failure as { stdout: string }).stdout)
+      .trim()
+      .split("\n");
+    expect(JSON.parse(lines.at(-1) ?? "{}")).toMatchObject({
+      level: 60,
+      msg: "could not start",
+      code: "ECONNREFUSED",
+    });
+    expect(String((failure as { stderr: string }).stderr)).not.toMatch(/\bat .*:\d+:\d+/);
+  });
 });
 
 describe("npm run db:purge-sessions", () => {
