@@ -3,11 +3,17 @@ import { pino } from "pino";
 export type Logger = pino.Logger;
 
 /**
- * Asynchronous stdout for servers: lines written while a write is in flight go out together, so
- * under load there is one write per batch instead of one blocking write per line.
- * Call `flushSync()` before exiting.
+ * Buffered stdout for servers: lines go out in blocks of about 8 KiB, at least once a second and
+ * on exit, with synchronous writes (never on libuv's thread pool, where password hashes run).
+ * Measured: writing each line on its own cost ~55 µs of CPU per request, a quarter of a
+ * GET /auth/me.
  */
-export const asyncStdout = () => pino.destination({ dest: 1, sync: false });
+export function bufferedStdout() {
+  const destination = pino.destination({ dest: 1, sync: true, minLength: 8192 });
+  setInterval(() => destination.flushSync(), 1000).unref();
+  process.on("exit", () => destination.flushSync());
+  return destination;
+}
 
 /**
  * JSON logs. The redaction list is a second line of defence: nothing in this codebase logs a

@@ -8,7 +8,7 @@ import { openDatabase } from "./db/pool.js";
 import { purgeExpiredRateLimits } from "./db/rate-limit-store.js";
 import { purgeExpiredSessions } from "./db/sessions.js";
 import { type Config, parseEnv } from "./env.js";
-import { asyncStdout, createLogger, type Logger } from "./logger.js";
+import { bufferedStdout, createLogger, type Logger } from "./logger.js";
 
 const parsed = parseEnv(process.env);
 if (!parsed.ok) {
@@ -16,7 +16,7 @@ if (!parsed.ok) {
   process.exit(1);
 }
 const config = parsed.config;
-const logOutput = asyncStdout();
+const logOutput = bufferedStdout();
 const logger = createLogger(config.LOG_LEVEL, logOutput);
 const exit = (code: number) => {
   logOutput.flushSync();
@@ -69,6 +69,7 @@ async function runWorker(config: Config, logger: Logger) {
   const app = createApp({ config, pool: database.pool, logger });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, host: info.address }, "listening");
+    logOutput.flushSync(); // say so at once, whatever the buffering
   });
 
   const purge = async () => {
