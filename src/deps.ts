@@ -5,7 +5,7 @@ import type { Config } from "./env.js";
 import type { RateLimits } from "./http/rate-limits.js";
 import type { Logger } from "./logger.js";
 
-/** Everything a request may need, built once by createApp and handed to handlers on `c.var.deps`. */
+/** Everything a request may need, built once by createApp and handed to handlers on `c.get("deps")`. */
 export interface AppDeps {
   config: Config;
   pool: Pool;

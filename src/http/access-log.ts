@@ -8,10 +8,10 @@ import type { AppEnv } from "./app-env.js";
 export const accessLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = performance.now();
   await next();
-  const { logger } = c.var.deps;
+  const { logger } = c.get("deps");
   if (!logger.isLevelEnabled("info")) return;
   logger.info({
-    requestId: c.var.requestId,
+    requestId: c.get("requestId"),
     method: c.req.method,
     path: c.req.path,
     status: c.res.status,

@@ -102,8 +102,8 @@ export function createRateLimits(pool: Pool, limits: Limits): RateLimits {
 
 type LimiterName = "loginPerIp" | "loginFailuresPerAccount" | "signupPerIp";
 
-/** Route middleware running the app's limiter `name` (the limiters live on `c.var.deps`). */
+/** Route middleware running the app's limiter `name` (the limiters live on `c.get("deps")`). */
 export const rateLimit =
   (name: LimiterName): MiddlewareHandler<AppEnv> =>
   (c, next) =>
-    c.var.deps.rateLimits[name](c, next);
+    c.get("deps").rateLimits[name](c, next);

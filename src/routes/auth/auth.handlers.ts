@@ -28,8 +28,8 @@ export const signupHandler: AppRouteHandler<typeof signup> = async (c) => {
   if (isCommonPassword(password)) {
     return problemResponse(c, "VALIDATION_FAILED", { errors: [commonPasswordIssue] });
   }
-  const { auth } = c.var.deps;
-  const user = await createUsernameUser(c.var.deps, username, password);
+  const { auth } = c.get("deps");
+  const user = await createUsernameUser(c.get("deps"), username, password);
   if (!user) return problemResponse(c, "USERNAME_TAKEN");
   const session = await auth.createSession({ userId: user.userId, attributes: {} });
   return c.json(sessionBody(session), 201);
@@ -37,14 +37,14 @@ export const signupHandler: AppRouteHandler<typeof signup> = async (c) => {
 
 export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
   const { username, password } = c.req.valid("json");
-  const { auth, hasher, rateLimits } = c.var.deps;
+  const { auth, hasher, rateLimits } = c.get("deps");
   const providerUserId = username.toLowerCase();
   try {
     const key = await auth.useKey(USERNAME_PROVIDER, providerUserId, password);
     const [session] = await Promise.all([
       auth.createSession({ userId: key.userId, attributes: {} }),
       rateLimits.clearAccountFailures(providerUserId),
-      upgradePasswordHash(c.var.deps, providerUserId, password),
+      upgradePasswordHash(c.get("deps"), providerUserId, password),
     ]);
     return c.json(sessionBody(session), 200);
   } catch (error) {
@@ -71,7 +71,7 @@ async function upgradePasswordHash(deps: AppDeps, providerUserId: string, passwo
 }
 
 export const meHandler: AppRouteHandler<typeof me> = (c) => {
-  const session = c.var.session;
+  const session = c.get("session");
   return c.json(
     {
       user: { userId: session.user.userId, username: session.user.username },
@@ -85,6 +85,6 @@ export const meHandler: AppRouteHandler<typeof me> = (c) => {
 };
 
 export const logoutHandler: AppRouteHandler<typeof logout> = async (c) => {
-  await c.var.deps.auth.invalidateSession(c.var.session.sessionId);
+  await c.get("deps").auth.invalidateSession(c.get("session").sessionId);
   return c.body(null, 204);
 };

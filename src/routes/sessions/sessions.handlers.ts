@@ -9,7 +9,7 @@ const iso = (epochMs: number) => new Date(epochMs).toISOString();
 export const listSessionsHandler: AppRouteHandler<typeof listSessions> = async (c) => {
   const { session } = c.var;
   const current = hashSessionToken(session.sessionId);
-  const stored = await listLiveSessions(c.var.deps.pool, session.user.userId);
+  const stored = await listLiveSessions(c.get("deps").pool, session.user.userId);
   return c.json(
     {
       sessions: stored.map((s) => ({
@@ -29,7 +29,7 @@ export const listSessionsHandler: AppRouteHandler<typeof listSessions> = async (
 
 export const revokeSessionHandler: AppRouteHandler<typeof revokeSession> = async (c) => {
   const { id } = c.req.valid("param");
-  const deleted = await deleteUserSession(c.var.deps.pool, c.var.session.user.userId, id);
+  const deleted = await deleteUserSession(c.get("deps").pool, c.get("session").user.userId, id);
   if (!deleted) return problemResponse(c, "NOT_FOUND", { detail: "No such session." });
   return c.body(null, 204);
 };

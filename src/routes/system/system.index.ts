@@ -10,7 +10,7 @@ export function systemRouter() {
   return new OpenAPIHono<AppEnv>()
     .openapi(health, (c) => c.json({ status: "ok" as const }, 200))
     .openapi(ready, async (c) => {
-      const { pool, config } = c.var.deps;
+      const { pool, config } = c.get("deps");
       if (await isDatabaseReady(pool, config.DB_CONNECT_TIMEOUT_MS)) {
         return c.json({ status: "ready" as const }, 200);
       }
