@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createSeededDatabase, PASSWORD } from "./bench-database.js";
 import { mariadbVersion } from "./facts.js";
 import type { LoadJob, LoadResult } from "./load-spec.js";
-import { cpuTimeMs } from "./proc-stats.js";
+import { type CpuTimes, cpuTimes } from "./proc-stats.js";
 import { runJsonWorker } from "./processes.js";
 import type { LatencyStats, Measurements } from "./report.js";
 import { type Running, readProbe, startApi, startBaseline } from "./servers.js";
@@ -73,17 +73,17 @@ export async function measure(setup: Setup): Promise<Measurements> {
 
   /** Runs jobs in one load process; `cpuOf`'s CPU time is counted while the load runs. */
   async function load(jobs: LoadJob[], cpuOf?: ChildProcess, onStarted?: () => void) {
-    let cpuStart = Number.NaN;
+    let cpuStart: CpuTimes | undefined;
     const results = await runJsonWorker<LoadResult[]>(
       "bench/load.ts",
       [JSON.stringify(jobs)],
       {},
       () => {
-        cpuStart = cpuTimeMs(cpuOf?.pid);
+        cpuStart = cpuTimes(cpuOf?.pid);
         onStarted?.();
       },
     );
-    const cpuMs = cpuTimeMs(cpuOf?.pid) - cpuStart;
+    const cpuEnd = cpuTimes(cpuOf?.pid);
     for (const r of results) {
       const total = r.ok + r.failed;
       if (r.failed > 0) {
@@ -96,7 +96,14 @@ export async function measure(setup: Setup): Promise<Measurements> {
       );
     }
     const ok = results.reduce((sum, r) => sum + r.ok, 0);
-    return { results, cpuUsPerOk: (cpuMs * 1000) / ok };
+    const usPerOk = (field: keyof CpuTimes) =>
+      cpuStart ? ((cpuEnd[field] - cpuStart[field]) * 1000) / ok : Number.NaN;
+    return {
+      results,
+      cpuUsPerOk: usPerOk("totalMs"),
+      systemUsPerOk: usPerOk("systemMs"),
+      mainThreadUsPerOk: usPerOk("mainThreadMs"),
+    };
   }
 
   log(`warming up both servers for ${WARMUP_S} s each (JIT, pool connections)`);
@@ -105,6 +112,7 @@ export async function measure(setup: Setup): Promise<Measurements> {
 
   const runs = { baseline: [] as LoadResult[], api: [] as LoadResult[] };
   const cpu = { baseline: [] as number[], api: [] as number[] };
+  const systemCpu = { baseline: [] as number[], api: [] as number[] };
   for (let round = 1; round <= ROUNDS; round++) {
     // Alternating order, so drift (other work, CPU frequency) hits both sides alike.
     const order = round % 2 === 1 ? (["baseline", "api"] as const) : (["api", "baseline"] as const);
@@ -116,6 +124,7 @@ export async function measure(setup: Setup): Promise<Measurements> {
       );
       runs[side].push(...run.results);
       cpu[side].push(run.cpuUsPerOk);
+      systemCpu[side].push(run.systemUsPerOk);
     }
   }
 
@@ -156,8 +165,10 @@ export async function measure(setup: Setup): Promise<Measurements> {
     baseline: stats(runs.baseline),
     api: stats(runs.api),
     cpuUsPerMe: { baseline: median(cpu.baseline), api: median(cpu.api) },
+    systemUsPerMe: { baseline: median(systemCpu.baseline), api: median(systemCpu.api) },
     argon2PerS: argon2.perSecond,
     cpuMsPerLogin: { argon2: argon2.cpuMsPerVerify, api: loginAlone.cpuUsPerOk / 1000 },
+    mainThreadMsPerLogin: loginAlone.mainThreadUsPerOk / 1000,
     loginPerS: loginAlone.results[0]?.rps ?? Number.NaN,
     stormMe: stats(stormMe ? [stormMe] : []),
     stormLoginPerS: stormLogin?.rps ?? Number.NaN,

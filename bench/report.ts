@@ -20,8 +20,12 @@ export interface Measurements {
   baseline: LatencyStats;
   api: LatencyStats;
   cpuUsPerMe: { baseline: number; api: number };
+  /** The kernel's share of cpuUsPerMe (socket syscalls mostly). */
+  systemUsPerMe: { baseline: number; api: number };
   argon2PerS: number;
   cpuMsPerLogin: { argon2: number; api: number };
+  /** The API's event-loop thread alone; the rest of cpuMsPerLogin is Argon2 and GC threads. */
+  mainThreadMsPerLogin: number;
   loginPerS: number;
   stormMe: LatencyStats;
   stormLoginPerS: number;
@@ -58,6 +62,7 @@ export function renderReport(m: Measurements): string {
     compare("GET /auth/me p50 ms", m.baseline.p50Ms, m.api.p50Ms, 2),
     compare("GET /auth/me p99 ms", m.baseline.p99Ms, m.api.p99Ms, 2),
     compare("server CPU µs per GET /auth/me", m.cpuUsPerMe.baseline, m.cpuUsPerMe.api, 0),
+    compare("… of which kernel (system) µs", m.systemUsPerMe.baseline, m.systemUsPerMe.api, 0),
     compare(
       "logins/s at c=8 (ref: argon2 verify/s alone, 8 in flight)",
       m.argon2PerS,
@@ -71,6 +76,7 @@ export function renderReport(m: Measurements): string {
       m.cpuMsPerLogin.api,
       1,
     ),
+    ["… of which the API's event-loop thread, ms", "", num(m.mainThreadMsPerLogin, 1), "", "", ""],
     compare("/auth/me req/s during login storm (ref: idle)", m.api.rps, m.stormMe.rps, 0, "≥ 0.4"),
     compare(
       "/auth/me p99 ms during login storm (ref: idle)",
