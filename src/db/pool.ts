@@ -41,6 +41,10 @@ function connectionOptions(
     bigNumberStrings: false,
     charset: "utf8mb4_general_ci",
     timezone: "Z",
+    // mysql2 otherwise captures a stack trace on every statement, to show the caller if it fails:
+    // ~20 µs of a ~170 µs GET /auth/me. A failed statement still names itself (`err.sql`, the
+    // error code), which is what the error log shows.
+    trace: false,
   };
 }
 
