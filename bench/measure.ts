@@ -34,6 +34,21 @@ const stats = (runs: LoadResult[]): LatencyStats => ({
   p99Ms: median(runs.map((r) => r.p99Ms)),
 });
 
+/** What one load run reports: its results and the measured server's CPU per OK response. */
+type Load = {
+  results: LoadResult[];
+  cpuUsPerOk: number;
+  systemUsPerOk: number;
+  mainThreadUsPerOk: number;
+};
+type CpuField = Exclude<keyof Load, "results">;
+
+/** The median of one CPU figure over each side's rounds. */
+const medianOf = (loads: { baseline: Load[]; api: Load[] }, field: CpuField) => ({
+  baseline: median(loads.baseline.map((l) => l[field])),
+  api: median(loads.api.map((l) => l[field])),
+});
+
 export async function measure(setup: Setup): Promise<Measurements> {
   const { tmp, durationS, log } = setup;
   const loadAtStart = loadavg()[0] ?? Number.NaN;
@@ -72,7 +87,11 @@ export async function measure(setup: Setup): Promise<Measurements> {
   });
 
   /** Runs jobs in one load process; `cpuOf`'s CPU time is counted while the load runs. */
-  async function load(jobs: LoadJob[], cpuOf?: ChildProcess, onStarted?: () => void) {
+  async function load(
+    jobs: LoadJob[],
+    cpuOf?: ChildProcess,
+    onStarted?: () => void,
+  ): Promise<Load> {
     let cpuStart: CpuTimes | undefined;
     const results = await runJsonWorker<LoadResult[]>(
       "bench/load.ts",
@@ -110,9 +129,7 @@ export async function measure(setup: Setup): Promise<Measurements> {
   await load([me("warm-up baseline", baseline, WARMUP_S)]);
   await load([me("warm-up api", api, WARMUP_S)]);
 
-  const runs = { baseline: [] as LoadResult[], api: [] as LoadResult[] };
-  const cpu = { baseline: [] as number[], api: [] as number[] };
-  const systemCpu = { baseline: [] as number[], api: [] as number[] };
+  const loads = { baseline: [] as Load[], api: [] as Load[] };
   for (let round = 1; round <= ROUNDS; round++) {
     // Alternating order, so drift (other work, CPU frequency) hits both sides alike.
     const order = round % 2 === 1 ? (["baseline", "api"] as const) : (["api", "baseline"] as const);
@@ -122,9 +139,7 @@ export async function measure(setup: Setup): Promise<Measurements> {
         [me(`/auth/me ${side} round ${round}`, server, durationS)],
         server.child,
       );
-      runs[side].push(...run.results);
-      cpu[side].push(run.cpuUsPerOk);
-      systemCpu[side].push(run.systemUsPerOk);
+      loads[side].push(run);
     }
   }
 
@@ -162,10 +177,10 @@ export async function measure(setup: Setup): Promise<Measurements> {
     sessions: SESSIONS,
     durationS,
     rounds: ROUNDS,
-    baseline: stats(runs.baseline),
-    api: stats(runs.api),
-    cpuUsPerMe: { baseline: median(cpu.baseline), api: median(cpu.api) },
-    systemUsPerMe: { baseline: median(systemCpu.baseline), api: median(systemCpu.api) },
+    baseline: stats(loads.baseline.flatMap((l) => l.results)),
+    api: stats(loads.api.flatMap((l) => l.results)),
+    cpuUsPerMe: medianOf(loads, "cpuUsPerOk"),
+    systemUsPerMe: medianOf(loads, "systemUsPerOk"),
     argon2PerS: argon2.perSecond,
     cpuMsPerLogin: { argon2: argon2.cpuMsPerVerify, api: loginAlone.cpuUsPerOk / 1000 },
     mainThreadMsPerLogin: loginAlone.mainThreadUsPerOk / 1000,
