@@ -5,12 +5,12 @@ import { parseBearerHeader } from "./session-token.js";
 
 /**
  * Protects a route: a strictly parsed bearer token, validated by Lucia's
- * `validateBearerToken()` (which renews an idle session), puts the session on `c.var.session`.
+ * `validateBearerToken()` (which renews an idle session), puts the session on `c.get("session")`.
  */
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("Authorization");
   const token = parseBearerHeader(header);
-  const session = token ? await validate(c.var.deps.auth, c.req.method, c.req.url, token) : null;
+  const session = token ? await validate(c.get("deps").auth, c.req.method, c.req.url, token) : null;
   if (!session) {
     const sentToken = /^bearer\b/i.test(header ?? "");
     return problemResponse(c, "UNAUTHENTICATED", {

@@ -28,7 +28,8 @@ export const changePasswordHandler: AppRouteHandler<typeof changePassword> = asy
       errors: [{ ...commonPasswordIssue, path: "newPassword" }],
     });
   }
-  const { deps, session } = c.var;
+  const deps = c.get("deps");
+  const session = c.get("session");
   const { username, userId } = session.user;
   if (!(await passwordMatches(deps, username, currentPassword))) {
     c.set("credentialsRejected", true);
@@ -43,7 +44,8 @@ export const changePasswordHandler: AppRouteHandler<typeof changePassword> = asy
 
 export const deleteAccountHandler: AppRouteHandler<typeof deleteAccount> = async (c) => {
   const { password } = c.req.valid("json");
-  const { deps, session } = c.var;
+  const deps = c.get("deps");
+  const session = c.get("session");
   if (!(await passwordMatches(deps, session.user.username, password))) {
     c.set("credentialsRejected", true);
     return problemResponse(c, "INVALID_CREDENTIALS");

@@ -7,7 +7,7 @@ import type { listSessions, logoutAll, revokeSession } from "./sessions.routes.j
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
 export const listSessionsHandler: AppRouteHandler<typeof listSessions> = async (c) => {
-  const { session } = c.var;
+  const session = c.get("session");
   const current = hashSessionToken(session.sessionId);
   const stored = await listLiveSessions(c.get("deps").pool, session.user.userId);
   return c.json(
@@ -37,7 +37,8 @@ export const revokeSessionHandler: AppRouteHandler<typeof revokeSession> = async
 export const logoutAllHandler: AppRouteHandler<typeof logoutAll> = async (c) => {
   // The body is optional: without one, nothing is kept.
   const keepCurrent = c.req.header("Content-Type") ? c.req.valid("json").keepCurrent : false;
-  const { session, deps } = c.var;
+  const deps = c.get("deps");
+  const session = c.get("session");
   if (keepCurrent) {
     await deleteOtherSessions(deps.pool, session.user.userId, hashSessionToken(session.sessionId));
   } else {
