@@ -225,6 +225,20 @@ describe("login failures", () => {
     const headerNames = (r: Response) => [...r.headers.keys()].filter((h) => h !== "x-request-id");
     expect(headerNames(unknown)).toEqual(headerNames(wrong));
   });
+
+  it("a username with trailing spaces is another name, even with the right password", async () => {
+    // MariaDB's PAD SPACE collations compare "name  " equal to "name"; a login must not.
+    const { username } = await signup(ctx.app);
+    for (const padded of [`${username} `, `${username}   `]) {
+      const response = await postJson(ctx.app, "/auth/login", {
+        username: padded,
+        password: PASSWORD,
+      });
+      await expectProblem(response, 400, "INVALID_CREDENTIALS");
+    }
+    const exact = await postJson(ctx.app, "/auth/login", { username, password: PASSWORD });
+    expect(exact.status).toBe(200);
+  });
 });
 
 describe("sessions", () => {

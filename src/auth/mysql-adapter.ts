@@ -22,7 +22,10 @@ function insert(table: string, row: object): [string, ExecuteValues[]] {
  * - the session table stores SHA-256 of each session id, never the id: every session read,
  *   write, update and delete hashes the id it is given, and reads hand Lucia its own id back;
  * - `getSessionAndUser` is one prepared `session JOIN user` instead of two statements;
- * - `setUser` with a key runs in a transaction that always returns its connection to the pool.
+ * - `setUser` with a key runs in a transaction that always returns its connection to the pool;
+ * - `getKey` returns a key only when its id is exactly the one asked for: MariaDB's PAD SPACE
+ *   collations find "username:alice" for "username:alice  ", which would let a username with
+ *   trailing spaces sign in as someone else's name.
  * `getSessionsByUserId` returns the stored hashes, which the API uses as revocation handles.
  */
 export function hashedSessionAdapter(pool: Pool): InitializeAdapter<Adapter> {
@@ -37,6 +40,10 @@ export function hashedSessionAdapter(pool: Pool): InitializeAdapter<Adapter> {
           await connection.execute(...insert(tables.user, user));
           await connection.execute(...insert(tables.key, key));
         });
+      },
+      getKey: async (keyId) => {
+        const key = await base.getKey(keyId);
+        return key?.id === keyId ? key : null;
       },
       getSession: async (sessionId) => {
         const stored = await base.getSession(hashSessionToken(sessionId));
