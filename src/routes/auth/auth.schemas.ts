@@ -3,13 +3,19 @@ import { z } from "@hono/zod-openapi";
 /** Code points of the NFKC form: what the password rules count. */
 const normalizedLength = (value: string) => [...value.normalize("NFKC")].length;
 
+/** One rule, one message: an oversized string is refused before it is normalised. */
 const passwordRule = (min: number, max: number) =>
   z
     .string()
-    .max(max * 4) // cheap upper bound before normalising (a code point is at most 2 UTF-16 units, NFKC can expand)
-    .refine((value) => normalizedLength(value) >= min && normalizedLength(value) <= max, {
-      message: `Use ${min} to ${max} characters (after Unicode NFKC normalisation)`,
-    })
+    .refine(
+      (value) => {
+        // Cheap bound first (a code point is at most 2 UTF-16 units, and NFKC can expand).
+        if (value.length > max * 4) return false;
+        const length = normalizedLength(value);
+        return length >= min && length <= max;
+      },
+      { message: `Use ${min} to ${max} characters (after Unicode NFKC normalisation)` },
+    )
     .openapi({ minLength: min, maxLength: max });
 
 export const NewPasswordSchema = passwordRule(8, 255).openapi({
