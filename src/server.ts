@@ -1,6 +1,5 @@
 import cluster from "node:cluster";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { parseDatabaseUrl } from "./db/database-url.js";
 import { migrate } from "./db/migrate.js";
@@ -8,6 +7,7 @@ import { openDatabase } from "./db/pool.js";
 import { purgeExpiredRateLimits } from "./db/rate-limit-store.js";
 import { purgeExpiredSessions } from "./db/sessions.js";
 import { type Config, parseEnv } from "./env.js";
+import { serveApp } from "./http/node-server.js";
 import { bufferedStdout, createLogger, type Logger } from "./logger.js";
 
 const parsed = parseEnv(process.env);
@@ -67,10 +67,14 @@ async function runWorker(config: Config, logger: Logger) {
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
   });
   const app = createApp({ config, pool: database.pool, logger });
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    logger.info({ port: info.port, host: info.address }, "listening");
-    logOutput.flushSync(); // say so at once, whatever the buffering
-  });
+  const server = serveApp(
+    app.fetch,
+    { port: config.PORT, hostname: config.HOST, logger },
+    (info) => {
+      logger.info({ port: info.port, host: info.address }, "listening");
+      logOutput.flushSync(); // say so at once, whatever the buffering
+    },
+  );
 
   const purge = async () => {
     try {

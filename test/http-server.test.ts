@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD, uniqueName } from "./support/client.js";
 import { listen } from "./support/http-server.js";
@@ -68,4 +69,35 @@ describe("over real HTTP", () => {
     const denied = await preflight("http://evil.example");
     expect(denied.headers.get("access-control-allow-origin")).toBeNull();
   });
+
+  it.each([
+    ["an asterisk request target", "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n"],
+    ["a Host header that is no host", "GET /health HTTP/1.1\r\nHost: not a host\r\n"],
+  ])("answers %s with a problem, not an empty 400", async (_label, head) => {
+    const raw = await rawRequest(`${head}Connection: close\r\n\r\n`);
+    const [headers = "", body = ""] = raw.split("\r\n\r\n");
+    expect(headers).toMatch(/^HTTP\/1\.1 400 /);
+    expect(headers.toLowerCase()).toContain("content-type: application/problem+json");
+    expect(JSON.parse(body)).toEqual({
+      type: "about:blank",
+      title: "Bad request",
+      status: 400,
+      code: "BAD_REQUEST",
+    });
+  });
 });
+
+/** Sends bytes no fetch client would, and returns the whole answer once the server closes. */
+function rawRequest(request: string): Promise<string> {
+  const { port } = new URL(server.baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), "127.0.0.1", () => socket.end(request));
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on("end", () => resolve(answer));
+    socket.on("error", reject);
+  });
+}

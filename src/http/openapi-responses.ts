@@ -1,6 +1,8 @@
 import { type ProblemCode, ProblemSchema, problemBody, problemCatalog } from "./problem.js";
 
 const descriptions: Record<ProblemCode, string> = {
+  BAD_REQUEST:
+    "The request itself is unusable (a malformed Host header or request target); sent by the server before any route runs.",
   MALFORMED_JSON: "The body is not parseable JSON.",
   VALIDATION_FAILED: "The body breaks the schema; `errors[]` says which field.",
   INVALID_CREDENTIALS: "Unknown username or wrong password (one answer for both).",

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 
 /** Every problem `code` a client may switch on, with its status and title. */
 export const problemCatalog = {
+  BAD_REQUEST: { status: 400, title: "Bad request" },
   MALFORMED_JSON: { status: 400, title: "Malformed JSON" },
   VALIDATION_FAILED: { status: 400, title: "Validation failed" },
   INVALID_CREDENTIALS: { status: 400, title: "Invalid username or password" },

@@ -942,7 +942,7 @@ export interface components {
              * @description Stable, machine-readable error code: switch on this, not on the title.
              * @enum {string}
              */
-            code: "MALFORMED_JSON" | "VALIDATION_FAILED" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "NOT_FOUND" | "USERNAME_TAKEN" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "NOT_FOUND" | "USERNAME_TAKEN" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
             /** @example Try again in 60 seconds. */
             detail?: string;
             /** @description Present with VALIDATION_FAILED: which field broke which rule. */
