@@ -170,6 +170,7 @@ describe("passwords", () => {
     ["256 characters", 400, "Zq7!kP2m".repeat(32).slice(0, 256)],
     ["256 emoji", 400, "🔐".repeat(256)],
     ["5,000 characters (one error, not two)", 400, "Zq7!kP2m".repeat(625)],
+    ["an unpaired surrogate", 400, "Zq7!kP2m\ud800"],
   ])("signup with a password of %s answers %i", async (_label, status, password) => {
     const response = await postJson(ctx.app, "/auth/signup", {
       username: uniqueName("pw"),

@@ -961,7 +961,7 @@ export interface components {
              */
             username: string;
             /**
-             * @description 8–255 characters, any Unicode (spaces and emoji included), counted as code points after NFKC normalisation. Never truncated. Common passwords are refused.
+             * @description 8–255 characters, any Unicode text (spaces and emoji included; unpaired surrogates refused), counted as code points after NFKC normalisation. Never truncated. Common passwords are refused.
              * @example correct horse battery staple
              */
             password: string;
@@ -1041,7 +1041,7 @@ export interface components {
              */
             currentPassword: string;
             /**
-             * @description 8–255 characters, any Unicode (spaces and emoji included), counted as code points after NFKC normalisation. Never truncated. Common passwords are refused.
+             * @description 8–255 characters, any Unicode text (spaces and emoji included; unpaired surrogates refused), counted as code points after NFKC normalisation. Never truncated. Common passwords are refused.
              * @example correct horse battery staple
              */
             newPassword: string;

@@ -3,7 +3,12 @@ import { z } from "@hono/zod-openapi";
 /** Code points of the NFKC form: what the password rules count. */
 const normalizedLength = (value: string) => [...value.normalize("NFKC")].length;
 
-/** One rule, one message: an oversized string is refused before it is normalised. */
+const loneSurrogate = /\p{Cs}/u;
+
+/**
+ * Password rules: the length, counted after NFKC (one check and one message, an oversized string
+ * refused before it is normalised), and well-formed Unicode.
+ */
 const passwordRule = (min: number, max: number) =>
   z
     .string()
@@ -16,11 +21,16 @@ const passwordRule = (min: number, max: number) =>
       },
       { message: `Use ${min} to ${max} characters (after Unicode NFKC normalisation)` },
     )
+    // A lone surrogate (JSON allows "\ud800") is no character: UTF-8 encoding would turn every
+    // one into U+FFFD, so "\ud800" and "\udfff" would be the same password.
+    .refine((value) => !loneSurrogate.test(value), {
+      message: "Use Unicode text: the password contains an unpaired surrogate (\\uD800–\\uDFFF)",
+    })
     .openapi({ minLength: min, maxLength: max });
 
 export const NewPasswordSchema = passwordRule(8, 255).openapi({
   description:
-    "8–255 characters, any Unicode (spaces and emoji included), counted as code points after NFKC normalisation. Never truncated. Common passwords are refused.",
+    "8–255 characters, any Unicode text (spaces and emoji included; unpaired surrogates refused), counted as code points after NFKC normalisation. Never truncated. Common passwords are refused.",
   example: "correct horse battery staple",
 });
 
