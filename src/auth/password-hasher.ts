@@ -57,8 +57,14 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
     return limit(work);
   };
 
-  // Made once, lazily: verifying against it costs exactly one real verification.
+  // Made once, lazily: verifying against it costs exactly one real verification. A failure
+  // (the queue was full) is forgotten, or every unknown user would get 503 from then on.
   let dummyHash: Promise<string> | undefined;
+  const makeDummyHash = () =>
+    bounded(() => hash("not a password anyone has", options)).catch((error: unknown) => {
+      dummyHash = undefined;
+      throw error;
+    });
 
   return {
     generate: (password) => bounded(() => hash(password.normalize("NFKC"), options)),
@@ -70,7 +76,7 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
       return stored.memoryCost < argon2.memoryCost || stored.timeCost < argon2.timeCost;
     },
     async burnVerification(password) {
-      dummyHash ??= bounded(() => hash("not a password anyone has", options));
+      dummyHash ??= makeDummyHash();
       const target = await dummyHash;
       await bounded(() => verify(target, password.normalize("NFKC")));
     },
