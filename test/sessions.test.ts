@@ -86,10 +86,14 @@ describe("DELETE /auth/sessions/{id}", () => {
     const foreign = await revoke(alice.token, sha256(bob.token));
     const missing = await revoke(alice.token, sha256("no such token"));
     const garbage = await revoke(alice.token, "not-a-handle");
+    // Non-ASCII, and a real handle padded with a space (which a PAD SPACE column would match).
+    const accented = await revoke(alice.token, "%C3%A9t%C3%A9");
+    const padded = await revoke(alice.token, `${sha256(alice.token)}%20`);
     expect(foreign.status).toBe(404);
-    const bodies = await Promise.all([foreign.text(), missing.text(), garbage.text()]);
-    expect(bodies[1]).toBe(bodies[0]);
-    expect(bodies[2]).toBe(bodies[0]);
+    const bodies = await Promise.all(
+      [foreign, missing, garbage, accented, padded].map((r) => r.text()),
+    );
+    for (const body of bodies.slice(1)) expect(body).toBe(bodies[0]);
     expect((await getWithToken(ctx.app, "/auth/me", bob.token)).status).toBe(200);
     // Bob's token cannot list or revoke Alice's sessions either.
     expect((await listSessions(bob.token)).map((s) => s.id)).toEqual([sha256(bob.token)]);

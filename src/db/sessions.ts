@@ -35,8 +35,16 @@ export async function listLiveSessions(pool: Pool, userId: string, now = Date.no
   );
 }
 
-/** Ends one of a user's sessions by handle; false when the user has no live session by it. */
+/** What a handle looks like: the hex SHA-256 the session table stores. */
+const handleShape = /^[0-9a-f]{64}$/;
+
+/**
+ * Ends one of a user's sessions by handle; false when the user has no live session by it.
+ * Anything not shaped like a handle is no session: it never reaches the ASCII column, where
+ * non-ASCII text fails the comparison and trailing spaces would be ignored.
+ */
 export async function deleteUserSession(pool: Pool, userId: string, handle: string) {
+  if (!handleShape.test(handle)) return false;
   const [result] = await pool.execute<ResultSetHeader>(
     "DELETE FROM user_session WHERE id = ? AND user_id = ? AND idle_expires > ?",
     [handle, userId, Date.now()],
