@@ -5,6 +5,10 @@ import { parseDatabaseUrl } from "./db/database-url.js";
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
 const minutes = (n: number) => n * 60_000;
+/** Node runs a timer of more than 2^31 - 1 ms after 1 ms instead: refuse such settings. */
+const MAX_TIMER_MS = 2_147_483_647;
+const timerMessage = `at most ${MAX_TIMER_MS} ms (about 24.8 days): Node's timers cannot wait longer`;
+const timerMs = positiveInt.max(MAX_TIMER_MS, timerMessage);
 const flag = z.enum(["true", "false", "1", "0", ""]).transform((v) => v === "true" || v === "1");
 
 /** The environment variables the server reads, with their defaults. `.env.example` mirrors this. */
@@ -26,8 +30,8 @@ export const envSchema = z.object({
       }
     }),
   DB_POOL_SIZE: positiveInt.default(16),
-  DB_CONNECT_TIMEOUT_MS: positiveInt.default(2000),
-  REQUEST_TIMEOUT_MS: positiveInt.default(5000),
+  DB_CONNECT_TIMEOUT_MS: timerMs.default(2000),
+  REQUEST_TIMEOUT_MS: timerMs.default(5000),
   SESSION_ACTIVE_PERIOD_MS: positiveInt.default(minutes(60 * 24)),
   SESSION_IDLE_PERIOD_MS: positiveInt.default(minutes(60 * 24 * 14)),
   // One hash per core. Measured on 2 cores: one hash at a time kept GET /auth/me at 54% of its
@@ -52,8 +56,8 @@ export const envSchema = z.object({
     )
     .refine((list) => !list.includes("*"), "list origins explicitly; '*' is not allowed"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
-  SESSION_PURGE_INTERVAL_MS: nonNegativeInt.default(minutes(60)),
+  SHUTDOWN_TIMEOUT_MS: timerMs.default(10_000),
+  SESSION_PURGE_INTERVAL_MS: nonNegativeInt.max(MAX_TIMER_MS, timerMessage).default(minutes(60)),
   WEB_CONCURRENCY: positiveInt.default(1),
 });
 

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { parseEnv } from "../src/env.js";
+
+describe("configuration", () => {
+  it.each([
+    "DB_CONNECT_TIMEOUT_MS",
+    "REQUEST_TIMEOUT_MS",
+    "SHUTDOWN_TIMEOUT_MS",
+    "SESSION_PURGE_INTERVAL_MS",
+  ])(
+    "refuses a %s longer than a Node timer can wait, and takes the longest one that can",
+    (name) => {
+      // 30 days: Node would fire such a timer after 1 ms (a purge every millisecond, every request
+      // timing out at once).
+      const tooLong = parseEnv({ [name]: String(30 * 24 * 3_600_000) });
+      expect(tooLong.ok).toBe(false);
+      expect(tooLong.ok ? [] : tooLong.errors).toEqual([
+        expect.stringMatching(new RegExp(`^${name}: at most 2147483647 ms`)),
+      ]);
+
+      const longest = parseEnv({ [name]: "2147483647" });
+      expect(longest.ok && longest.config[name as keyof typeof longest.config]).toBe(2_147_483_647);
+    },
+  );
+});
