@@ -41,13 +41,23 @@ async function runPrimary(config: Config, logger: Logger) {
   await migrate(parseDatabaseUrl(config.DATABASE_URL));
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork();
   let stopping = false;
+  let exitCode = 0;
+  // A worker that dies after it served is replaced. One that dies before it ever listened (a
+  // port in use, say) would only fail again: restarting it would loop forever, so stop instead.
+  const listened = new Set<number>();
+  cluster.on("listening", (worker) => listened.add(worker.id));
   cluster.on("exit", (worker, code) => {
-    if (!stopping) {
+    if (!stopping && listened.has(worker.id)) {
       logger.error({ workerPid: worker.process.pid, code }, "worker died; starting another");
       cluster.fork();
-    } else if (Object.keys(cluster.workers ?? {}).length === 0) {
-      exit(0);
+      return;
     }
+    if (!stopping) {
+      logger.fatal({ workerPid: worker.process.pid, code }, "a worker could not start; stopping");
+      exitCode = 1;
+      stop("SIGTERM");
+    }
+    if (Object.keys(cluster.workers ?? {}).length === 0) exit(exitCode);
   });
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -67,14 +77,10 @@ async function runWorker(config: Config, logger: Logger) {
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
   });
   const app = createApp({ config, pool: database.pool, logger });
-  const server = serveApp(
-    app.fetch,
-    { port: config.PORT, hostname: config.HOST, logger },
-    (info) => {
-      logger.info({ port: info.port, host: info.address }, "listening");
-      logOutput.flushSync(); // say so at once, whatever the buffering
-    },
-  );
+  const server = await serveApp(app.fetch, { port: config.PORT, hostname: config.HOST, logger });
+  const address = server.address() as AddressInfo;
+  logger.info({ port: address.port, host: address.address }, "listening");
+  logOutput.flushSync(); // say so at once, whatever the buffering
 
   const purge = async () => {
     try {
@@ -111,5 +117,4 @@ async function runWorker(config: Config, logger: Logger) {
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
-  return server.address() as AddressInfo | null;
 }

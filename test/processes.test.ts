@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import mysql, { type RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -123,6 +125,44 @@ describe("start-up", () => {
     });
     expect(String((failure as { stderr: string }).stderr)).not.toMatch(/\bat .*:\d+:\d+/);
   });
+
+  it.each([
+    ["one process", "1", "could not start"],
+    ["WEB_CONCURRENCY=2 (no endless worker restarts)", "2", "a worker could not start; stopping"],
+  ])(
+    "a port in use stops start-up with exit code 1 and a fatal log line: %s",
+    async (_label, workers, msg) => {
+      const blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+      const { port } = blocker.address() as AddressInfo;
+      try {
+        const failure = await promisify(execFile)(
+          process.execPath,
+          ["--import", "tsx", "src/server.ts"],
+          {
+            cwd: new URL("../", import.meta.url),
+            env: {
+              ...process.env,
+              DATABASE_URL: db.url,
+              HOST: "127.0.0.1",
+              PORT: String(port),
+              WEB_CONCURRENCY: workers,
+            },
+            timeout: 20_000,
+          },
+        ).catch((error: { code: number; stdout: string; stderr: string }) => error);
+        expect("code" in failure && failure.code).toBe(1);
+        const lines = String((failure as { stdout: string }).stdout)
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line) as { level: number; msg: string; code?: string });
+        expect(lines.filter((line) => line.level === 60).map((line) => line.msg)).toContain(msg);
+        expect(lines.filter((line) => line.msg === "worker died; starting another")).toEqual([]);
+      } finally {
+        blocker.close();
+      }
+    },
+  );
 });
 
 describe("npm run db:purge-sessions", () => {

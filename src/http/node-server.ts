@@ -1,5 +1,4 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Logger } from "../logger.js";
 import { type ProblemCode, problemBody, problemCatalog } from "./problem.js";
@@ -17,15 +16,16 @@ const problem = (code: ProblemCode) =>
   });
 
 /**
- * `serve()` from @hono/node-server, plus an answer in the contract's shape for requests that
- * never become a fetch `Request`: an unusable Host header or request target (`OPTIONS *`, a
- * malformed absolute URL) gets 400 `BAD_REQUEST` problem+json instead of an empty 400.
+ * `serve()` from @hono/node-server, with two differences:
+ * - a request that never becomes a fetch `Request` (an unusable Host header or request target
+ *   such as `OPTIONS *`) gets 400 `BAD_REQUEST` problem+json instead of an empty 400;
+ * - it resolves once the server listens and rejects when it cannot (a port in use), so start-up
+ *   can fail cleanly instead of with an uncaught exception.
  */
 export function serveApp(
   fetch: (request: Request) => Response | Promise<Response>,
   { port, hostname, logger }: ServeOptions,
-  onListening?: (address: AddressInfo) => void,
-): Server {
+): Promise<Server> {
   const listener = getRequestListener(fetch, {
     hostname,
     errorHandler: (error) => {
@@ -36,6 +36,12 @@ export function serveApp(
     },
   });
   const server = createServer(listener);
-  server.listen(port, hostname, () => onListening?.(server.address() as AddressInfo));
-  return server;
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, hostname, () => {
+      server.off("error", reject);
+      server.on("error", (error) => logger.error({ err: error }, "server error"));
+      resolve(server);
+    });
+  });
 }

@@ -8,20 +8,14 @@ export async function listen(
   app: App,
   logger: Logger = createLogger("silent"),
 ): Promise<{ baseUrl: string; close(): Promise<void> }> {
-  return new Promise((resolve) => {
-    const server = serveApp(
-      app.fetch,
-      { port: 0, hostname: "127.0.0.1", logger },
-      (info: AddressInfo) => {
-        resolve({
-          baseUrl: `http://127.0.0.1:${info.port}`,
-          close: () =>
-            new Promise<void>((done) => {
-              server.close(() => done());
-              if ("closeAllConnections" in server) server.closeAllConnections();
-            }),
-        });
-      },
-    );
-  });
+  const server = await serveApp(app.fetch, { port: 0, hostname: "127.0.0.1", logger });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
 }
