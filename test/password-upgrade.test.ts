@@ -2,6 +2,7 @@ import { hash } from "@node-rs/argon2";
 import { generateLuciaPasswordHash } from "lucia/utils";
 import type { RowDataPacket } from "mysql2/promise";
 import { describe, expect, it } from "vitest";
+import { replacePasswordHash } from "../src/db/user-keys.js";
 import { expectProblem, getWithToken, login, postJson, uniqueName } from "./support/client.js";
 import { useTestApp } from "./support/test-app.js";
 
@@ -61,5 +62,25 @@ describe("existing Lucia v2 databases", () => {
     const current = await storedHash(weakUser);
     await login(ctx.app, weakUser, password);
     expect(await storedHash(weakUser)).toBe(current);
+  });
+
+  it("an upgrade never overwrites a hash that changed after it was read", async () => {
+    // The race it guards: a login reads an old hash, the user changes the password, and the
+    // login's upgrade lands afterwards. It must not put the old password back.
+    const username = uniqueName("race");
+    const legacy = await generateLuciaPasswordHash("the old password");
+    await insertUser(username, legacy);
+    const keyId = `username:${username.toLowerCase()}`;
+    const changed = await hash("the new password");
+    await ctx.db.pool.execute("UPDATE user_key SET hashed_password = ? WHERE id = ?", [
+      changed,
+      keyId,
+    ]);
+
+    const stale = await hash("the old password");
+    expect(await replacePasswordHash(ctx.db.pool, keyId, legacy, stale)).toBe(false);
+    expect(await storedHash(username)).toBe(changed);
+    expect(await replacePasswordHash(ctx.db.pool, keyId, changed, stale)).toBe(true);
+    expect(await storedHash(username)).toBe(stale);
   });
 });

@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from "mysql2/promise";
+import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 
 /** The stored password hash of a key, or null (no such key, or a key without a password). */
 export async function findPasswordHash(pool: Pool, keyId: string): Promise<string | null> {
@@ -15,4 +15,21 @@ export async function findKeyOwner(pool: Pool, keyId: string): Promise<string | 
     keyId,
   ]);
   return (rows[0]?.user_id as string | undefined) ?? null;
+}
+
+/**
+ * Replaces a key's password hash, but only while it still is `expected` (the hash just verified):
+ * a password change that landed in between wins. True when the hash was replaced.
+ */
+export async function replacePasswordHash(
+  pool: Pool,
+  keyId: string,
+  expected: string,
+  replacement: string,
+): Promise<boolean> {
+  const [result] = await pool.execute<ResultSetHeader>(
+    "UPDATE user_key SET hashed_password = ? WHERE id = ? AND hashed_password = ?",
+    [replacement, keyId, expected],
+  );
+  return result.affectedRows > 0;
 }

@@ -1,7 +1,7 @@
 import { LuciaError, type Session } from "lucia";
 import { createUsernameUser, USERNAME_PROVIDER, usernameKeyId } from "../../auth/accounts.js";
 import { isCommonPassword } from "../../auth/common-passwords.js";
-import { findPasswordHash } from "../../db/user-keys.js";
+import { findPasswordHash, replacePasswordHash } from "../../db/user-keys.js";
 import type { AppDeps } from "../../deps.js";
 import { problemResponse } from "../../http/problem.js";
 import type { AppRouteHandler } from "../../http/route-handler.js";
@@ -61,12 +61,18 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
 
 /**
  * Re-hashes a just-verified password when its stored hash is Lucia's old scrypt or Argon2 with
- * weaker parameters than ours, so stored hashes improve as people sign in.
+ * weaker parameters than ours, so stored hashes improve as people sign in. The write only
+ * replaces the hash it read (a password change made meanwhile is never undone), and a failure
+ * (no free hash slot, a database error) costs the login nothing: the next login tries again.
  */
 async function upgradePasswordHash(deps: AppDeps, providerUserId: string, password: string) {
-  const stored = await findPasswordHash(deps.pool, usernameKeyId(providerUserId));
-  if (stored !== null && deps.hasher.needsRehash(stored)) {
-    await deps.auth.updateKeyPassword(USERNAME_PROVIDER, providerUserId, password);
+  const keyId = usernameKeyId(providerUserId);
+  try {
+    const stored = await findPasswordHash(deps.pool, keyId);
+    if (stored === null || !deps.hasher.needsRehash(stored)) return;
+    await replacePasswordHash(deps.pool, keyId, stored, await deps.hasher.generate(password));
+  } catch (error) {
+    deps.logger.warn({ err: error, keyId }, "password hash upgrade failed; the next login retries");
   }
 }
 
