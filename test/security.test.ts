@@ -111,6 +111,52 @@ describe("attempts per client IP", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(3000);
   });
 
+  it("counts IPv6 clients by their /64, and IPv4-mapped addresses as IPv4", async () => {
+    const signupFrom = async (address: string) =>
+      (
+        await postJson(
+          ctx.app,
+          "/auth/signup",
+          { username: uniqueName(), password: PASSWORD },
+          { "X-Forwarded-For": address },
+        )
+      ).status;
+    const sameNetwork = ["::a", "::b", "::c", ":ffff:ffff:ffff:ffff"].map(
+      (host) => `2001:db8:5:6${host}`,
+    );
+    const statuses = [];
+    for (const address of sameNetwork) statuses.push(await signupFrom(address));
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    expect(await signupFrom("2001:db8:5:7::a")).toBe(201);
+
+    const v4 = `198.51.100.${++ipCounter}`;
+    expect([await signupFrom(v4), await signupFrom(`::ffff:${v4}`), await signupFrom(v4)]).toEqual([
+      201, 201, 201,
+    ]);
+    expect(await signupFrom(`::ffff:${v4}`)).toBe(429);
+  });
+
+  it("does not take an X-Forwarded-For entry that is no IP address", async () => {
+    // Made-up values would otherwise be fresh budgets each, and long ones broke the counter.
+    const db = await createTestDatabase();
+    try {
+      const app = createApp({
+        config: testConfig({ TRUST_PROXY: true, SIGNUPS_PER_IP: 2 }),
+        pool: db.pool,
+      });
+      const statuses: number[] = [];
+      for (const forged of ["client-1", "client-2", "x".repeat(300)]) {
+        const body = { username: uniqueName(), password: PASSWORD };
+        statuses.push(
+          (await postJson(app, "/auth/signup", body, { "X-Forwarded-For": forged })).status,
+        );
+      }
+      expect(statuses).toEqual([201, 201, 429]);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it("ignores X-Forwarded-For unless TRUST_PROXY is set", async () => {
     const db = await createTestDatabase();
     try {

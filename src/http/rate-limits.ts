@@ -4,7 +4,7 @@ import type { Pool } from "mysql2/promise";
 import { MySqlRateLimitStore } from "../db/rate-limit-store.js";
 import type { Config } from "../env.js";
 import type { AppEnv } from "./app-env.js";
-import { clientIp } from "./client-ip.js";
+import { addressBucket, clientIp } from "./client-ip.js";
 import { problemResponse } from "./problem.js";
 
 type Limits = Pick<
@@ -65,7 +65,7 @@ const tooMany = (c: Context<AppEnv>) => {
  */
 export function createRateLimits(pool: Pool, limits: Limits): RateLimits {
   const accountStore = new MySqlRateLimitStore(pool, "login-account:");
-  const ipKey = (c: Context<AppEnv>) => clientIp(c, limits.TRUST_PROXY);
+  const ipKey = (c: Context<AppEnv>) => addressBucket(clientIp(c, limits.TRUST_PROXY));
   const common = { standardHeaders: false, handler: tooMany } as const;
 
   return {

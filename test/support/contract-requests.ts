@@ -71,10 +71,13 @@ export function sampleRequest(
 }
 
 let ipCounter = 0;
-/** A client address no other scenario uses (IPv6 documentation prefix), so rate-limit buckets never collide. */
+/**
+ * A client address no other scenario uses (IPv6 documentation prefix), so rate-limit buckets
+ * never collide: each in a /64 of its own, since the limits count IPv6 clients per /64.
+ */
 export const freshIp = () => {
   ipCounter += 1;
-  return `2001:db8::${ipCounter.toString(16)}`;
+  return `2001:db8:${ipCounter.toString(16)}::1`;
 };
 
 export interface CallOptions {
