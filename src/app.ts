@@ -41,6 +41,7 @@ export function createApp({ config, pool, logger = createLogger(config.LOG_LEVEL
   const hasher = createPasswordHasher({
     concurrency: config.HASH_CONCURRENCY,
     queueLimit: config.HASH_QUEUE_LIMIT,
+    niceness: config.HASH_THREAD_NICE,
   });
   const deps: AppDeps = {
     config,

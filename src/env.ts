@@ -34,10 +34,13 @@ export const envSchema = z.object({
   REQUEST_TIMEOUT_MS: timerMs.default(5000),
   SESSION_ACTIVE_PERIOD_MS: positiveInt.default(minutes(60 * 24)),
   SESSION_IDLE_PERIOD_MS: positiveInt.default(minutes(60 * 24 * 14)),
-  // One hash per core. Measured on 2 cores: one hash at a time kept GET /auth/me at 54% of its
-  // idle rate during a login storm but halved logins/s; two keep it at 43% (target: 40%).
+  // One hash per core. Measured on 2 cores (hashing at the event loop's priority): one hash at
+  // a time kept GET /auth/me at 54% of its idle rate during a login storm but halved logins/s.
   HASH_CONCURRENCY: positiveInt.default(availableParallelism()),
   HASH_QUEUE_LIMIT: nonNegativeInt.default(64),
+  // Measured on 2 cores (npm run bench): GET /auth/me kept 0.64× its idle rate during a login
+  // storm with the hashing threads at nice 10, 0.45–0.60× at the event loop's own priority.
+  HASH_THREAD_NICE: nonNegativeInt.max(19).default(10),
   LOGIN_FAILURES_PER_ACCOUNT: positiveInt.default(10),
   LOGIN_FAILURES_WINDOW_MS: positiveInt.default(minutes(15)),
   LOGIN_ATTEMPTS_PER_IP: positiveInt.default(100),

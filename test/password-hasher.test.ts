@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createPasswordHasher } from "../src/auth/password-hasher.js";
 import { ServiceUnavailableError } from "../src/http/errors.js";
@@ -17,4 +18,22 @@ describe("password hasher", () => {
 
     await expect(hasher.burnVerification("guess")).resolves.toBeUndefined();
   });
+
+  it.runIf(process.platform === "linux")(
+    "hashes on threads of their own at the configured lower CPU priority",
+    async () => {
+      const niceOfThreads = () =>
+        readdirSync("/proc/self/task").map((tid) => {
+          // Fields after the command name; nice is the 19th field of the whole line.
+          const fields = readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1] ?? "";
+          return Number(fields.split(" ")[16]);
+        });
+      const before = niceOfThreads().filter((nice) => nice === 7).length;
+      const hasher = createPasswordHasher({ concurrency: 2, queueLimit: 4, niceness: 7 });
+      const stored = await hasher.generate("a password");
+      expect(await hasher.validate("a password", stored)).toBe(true);
+      expect(await hasher.validate("another password", stored)).toBe(false);
+      expect(niceOfThreads().filter((nice) => nice === 7).length - before).toBe(2);
+    },
+  );
 });

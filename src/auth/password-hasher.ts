@@ -1,7 +1,8 @@
 import { scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
-import { hash, parseOptions, verify } from "@node-rs/argon2";
+import { parseOptions } from "@node-rs/argon2";
 import pLimit from "p-limit";
+import { Piscina } from "piscina";
 import { ServiceUnavailableError } from "../http/errors.js";
 
 const scrypt = promisify(scryptCallback) as (
@@ -33,22 +34,50 @@ export interface PasswordHasher {
 }
 
 export interface HasherSettings {
-  /** Hashes computed at once; each holds one libuv pool thread and one core. */
+  /** Hashes computed at once; each holds one hashing thread and one core. */
   concurrency: number;
   /** Hashes allowed to wait; past that, ServiceUnavailableError at once. */
   queueLimit: number;
+  /** How much lower than the event loop the hashing threads' CPU priority is (nice, 0–19). */
+  niceness?: number;
   argon2?: Argon2Parameters;
 }
 
 /**
- * The password hasher handed to Lucia. Every hash runs through one bounded queue so a login
- * storm can neither take every libuv thread (session checks never touch that pool, but DNS and
- * fs do) nor grow without limit.
+ * The password hasher handed to Lucia. Every hash runs through one bounded queue, so a login
+ * storm cannot grow without limit, on a pool of worker threads (Piscina) of their own, at a
+ * lower CPU priority than the event loop: when logins and session checks compete for the cores,
+ * the session checks win, and hashing takes what they leave (all of it when they are idle).
+ * libuv's thread pool stays free for DNS and fs. (Lucia v2's scrypt hashes, a one-time path per
+ * user before the upgrade, still use node's crypto.scrypt on libuv's pool.)
  */
 export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
   const argon2 = settings.argon2 ?? owaspArgon2;
   const limit = pLimit(settings.concurrency);
   const options = { ...argon2, algorithm: ARGON2ID };
+
+  // Made on first use (building the app for the OpenAPI document starts no threads).
+  let pool: Piscina | undefined;
+  const workers = () => {
+    pool ??= new Piscina({
+      filename: new URL("./hash-worker.mjs", import.meta.url).href,
+      minThreads: settings.concurrency,
+      maxThreads: settings.concurrency,
+      // Plain JavaScript: the threads need none of the process's --import hooks (tsx, probes).
+      execArgv: [],
+      // Set through @napi-rs/nice in each thread; Piscina ignores it where that cannot load.
+      niceIncrement: settings.niceness ?? 0,
+    });
+    return pool;
+  };
+  const hash = (password: string, hashOptions: typeof options): Promise<string> =>
+    workers().run({ password, options: hashOptions }, { name: "hash" });
+  const verify = (storedHash: string, password: string): Promise<boolean> =>
+    workers().run({ hash: storedHash, password }, { name: "verify" });
+  const verifyStoredHash = async (normalized: string, storedHash: string) => {
+    if (storedHash.startsWith("$argon2")) return verify(storedHash, normalized);
+    return verifyLuciaScrypt(normalized, storedHash);
+  };
 
   const bounded = <T>(work: () => Promise<T>): Promise<T> => {
     if (limit.activeCount >= settings.concurrency && limit.pendingCount >= settings.queueLimit) {
@@ -81,11 +110,6 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
       await bounded(() => verify(target, password.normalize("NFKC")));
     },
   };
-}
-
-async function verifyStoredHash(normalized: string, storedHash: string): Promise<boolean> {
-  if (storedHash.startsWith("$argon2")) return verify(storedHash, normalized);
-  return verifyLuciaScrypt(normalized, storedHash);
 }
 
 /**
