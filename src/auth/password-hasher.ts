@@ -70,8 +70,8 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
     });
     return pool;
   };
-  const hash = (password: string, hashOptions: typeof options): Promise<string> =>
-    workers().run({ password, options: hashOptions }, { name: "hash" });
+  const hash = (password: string): Promise<string> =>
+    workers().run({ password, options }, { name: "hash" });
   const verify = (storedHash: string, password: string): Promise<boolean> =>
     workers().run({ hash: storedHash, password }, { name: "verify" });
   const verifyStoredHash = async (normalized: string, storedHash: string) => {
@@ -90,13 +90,13 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
   // (the queue was full) is forgotten, or every unknown user would get 503 from then on.
   let dummyHash: Promise<string> | undefined;
   const makeDummyHash = () =>
-    bounded(() => hash("not a password anyone has", options)).catch((error: unknown) => {
+    bounded(() => hash("not a password anyone has")).catch((error: unknown) => {
       dummyHash = undefined;
       throw error;
     });
 
   return {
-    generate: (password) => bounded(() => hash(password.normalize("NFKC"), options)),
+    generate: (password) => bounded(() => hash(password.normalize("NFKC"))),
     validate: (password, storedHash) =>
       bounded(() => verifyStoredHash(password.normalize("NFKC"), storedHash)),
     needsRehash(storedHash) {
