@@ -6,7 +6,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { timeout } from "hono/timeout";
 import type { Pool } from "mysql2/promise";
 import { createAuth } from "./auth/auth.js";
-import { createPasswordHasher } from "./auth/password-hasher.js";
+import { createPasswordHasher, type PasswordHasher } from "./auth/password-hasher.js";
 import type { AppDeps } from "./deps.js";
 import type { Config } from "./env.js";
 import { accessLog } from "./http/access-log.js";
@@ -34,15 +34,26 @@ export interface AppOptions {
   config: Config;
   pool: Pool;
   logger?: Logger;
+  /** The password hasher; by default one made from `config` (see `createHasher`). */
+  hasher?: PasswordHasher;
 }
 
-/** Builds the API from its dependencies; the server entry, the tests and the OpenAPI script call this. */
-export function createApp({ config, pool, logger = createLogger(config.LOG_LEVEL) }: AppOptions) {
-  const hasher = createPasswordHasher({
+/** The password hasher the configuration asks for. */
+export function createHasher(config: Config): PasswordHasher {
+  return createPasswordHasher({
     concurrency: config.HASH_CONCURRENCY,
     queueLimit: config.HASH_QUEUE_LIMIT,
     niceness: config.HASH_THREAD_NICE,
   });
+}
+
+/** Builds the API from its dependencies; the server entry, the tests and the OpenAPI script call this. */
+export function createApp({
+  config,
+  pool,
+  logger = createLogger(config.LOG_LEVEL),
+  hasher = createHasher(config),
+}: AppOptions) {
   const deps: AppDeps = {
     config,
     pool,

@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import type { AddressInfo } from "node:net";
-import { createApp } from "./app.js";
+import { createApp, createHasher } from "./app.js";
 import { parseDatabaseUrl } from "./db/database-url.js";
 import { migrate } from "./db/migrate.js";
 import { openDatabase } from "./db/pool.js";
@@ -76,7 +76,10 @@ async function runWorker(config: Config, logger: Logger) {
     size: config.DB_POOL_SIZE,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
   });
-  const app = createApp({ config, pool: database.pool, logger });
+  // Hashing threads and the dummy hash are ready before the first request.
+  const hasher = createHasher(config);
+  await hasher.warmUp();
+  const app = createApp({ config, pool: database.pool, logger, hasher });
   const server = await serveApp(app.fetch, { port: config.PORT, hostname: config.HOST, logger });
   const address = server.address() as AddressInfo;
   logger.info({ port: address.port, host: address.address }, "listening");

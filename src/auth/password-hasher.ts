@@ -31,6 +31,11 @@ export interface PasswordHasher {
   needsRehash(storedHash: string): boolean;
   /** Spends the time of one verification, so an unknown user costs what a wrong password does. */
   burnVerification(password: string): Promise<void>;
+  /**
+   * Starts the hashing threads and makes the dummy hash now, so the first login after start-up
+   * (and the first unknown user's) costs what every later one does.
+   */
+  warmUp(): Promise<void>;
 }
 
 export interface HasherSettings {
@@ -108,6 +113,16 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
       dummyHash ??= makeDummyHash();
       const target = await dummyHash;
       await bounded(() => verify(target, password.normalize("NFKC")));
+    },
+    async warmUp() {
+      // One task per thread, sent while all are idle, so each thread gets one and must be up.
+      const pool = workers();
+      const pings = Array.from({ length: settings.concurrency }, () =>
+        pool.run(null, { name: "ping" }),
+      );
+      await Promise.all(pings);
+      dummyHash ??= makeDummyHash();
+      await dummyHash;
     },
   };
 }
