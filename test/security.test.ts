@@ -275,11 +275,18 @@ describe("at the edge", () => {
     const { sessionId } = (await created.json()) as { sessionId: string };
     const token = await login(app, username, password);
     await getWithToken(app, "/auth/me", token);
+    // A client that confuses its token with a session handle puts the token in the path.
+    const misused = await app.request(`/auth/sessions/${token}`, {
+      method: "DELETE",
+      headers: bearer(token),
+    });
+    expect(misused.status).toBe(404);
     await app.request("/auth/logout", { method: "POST", headers: bearer(sessionId) });
     await postJson(app, "/auth/login", { username, password: `${password}!` });
     const text = logs.text();
     expect(logs.lines().length).toBeGreaterThanOrEqual(5);
     expect(text).toContain(username.length > 0 ? "/auth/login" : "");
+    expect(text).toContain('"path":"/auth/sessions/:id"');
     for (const secret of [password, sessionId, token]) expect(text).not.toContain(secret);
     expect(text.toLowerCase()).not.toContain("authorization");
   });

@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "./app-env.js";
 
 /**
@@ -13,8 +14,18 @@ export const accessLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   logger.info({
     requestId: c.get("requestId"),
     method: c.req.method,
-    path: c.req.path,
+    path: loggedPath(c),
     status: c.res.status,
     durationMs: Math.round((performance.now() - started) * 100) / 100,
   });
 };
+
+/**
+ * The path to log: a route with parameters as its pattern (`/auth/sessions/:id`), since a
+ * parameter may be a secret (a client that sends its token where a session handle belongs);
+ * any other path as it came.
+ */
+function loggedPath(c: Context<AppEnv>): string {
+  const route = matchedRoutes(c).at(-1)?.path;
+  return route?.includes(":") ? route : c.req.path;
+}
