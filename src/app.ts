@@ -75,6 +75,11 @@ export function createApp({
   });
   app.use(accessLog);
   app.use(secureHeaders());
+  // Before CORS, so its preflight answers on /auth/* carry it too.
+  app.use("/auth/*", (c, next) => {
+    c.header("Cache-Control", "no-store");
+    return next();
+  });
   const corsForBrowsers = cors({
     origin: config.CORS_ORIGINS,
     allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
@@ -89,10 +94,6 @@ export function createApp({
     // Only browsers send Origin; native apps skip CORS, whose middleware edits every response.
     if (c.req.header("Origin")) return corsForBrowsers(c, next);
     c.header("Vary", "Origin");
-    return next();
-  });
-  app.use("/auth/*", (c, next) => {
-    c.header("Cache-Control", "no-store");
     return next();
   });
   app.use(

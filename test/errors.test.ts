@@ -72,10 +72,16 @@ describe("request bodies", () => {
     await expectProblem(response, 415, "UNSUPPORTED_MEDIA_TYPE");
   });
 
-  it("accepts application/json with a charset", async () => {
+  it.each([
+    "application/json; charset=utf-8",
+    "Application/JSON;charset=UTF-8",
+    // RFC 9110 allows optional whitespace around ";" and "=".
+    "application/json ; charset=utf-8",
+    "application/json;  charset = utf-8",
+  ])("accepts the media type %j", async (contentType) => {
     const response = await ctx.app.request("/auth/signup", {
       method: "POST",
-      headers: { "Content-Type": "application/json; charset=utf-8" },
+      headers: { "Content-Type": contentType },
       body: JSON.stringify({ username: uniqueName(), password: PASSWORD }),
     });
     expect(response.status).toBe(201);

@@ -66,6 +66,7 @@ describe("over real HTTP", () => {
       "authorization",
     );
     expect(allowed.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(allowed.headers.get("cache-control")).toBe("no-store");
     const denied = await preflight("http://evil.example");
     expect(denied.headers.get("access-control-allow-origin")).toBeNull();
   });
