@@ -156,3 +156,72 @@ describe("wrong passwords count against the account", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 });
+
+describe("concurrent changes to one account", () => {
+  it("of two password changes at once, one wins and the other answers INVALID_CREDENTIALS", async () => {
+    const { token: phone, username } = await signup(ctx.app);
+    const laptop = await login(ctx.app, username);
+    const [fromPhone, fromLaptop] = await Promise.all([
+      changePassword(phone, { currentPassword: PASSWORD, newPassword: "phone's new passphrase" }),
+      changePassword(laptop, { currentPassword: PASSWORD, newPassword: "laptop's new passphrase" }),
+    ]);
+    expect([fromPhone.status, fromLaptop.status].sort()).toEqual([204, 400]);
+    const [winner, loser, winnerPassword] =
+      fromPhone.status === 204
+        ? [phone, laptop, "phone's new passphrase"]
+        : [laptop, phone, "laptop's new passphrase"];
+    await expectProblem(
+      fromPhone.status === 204 ? fromLaptop : fromPhone,
+      400,
+      "INVALID_CREDENTIALS",
+    );
+    // The winner's device stays signed in with the winner's password; the other device is out.
+    expect((await getWithToken(ctx.app, "/auth/me", winner)).status).toBe(200);
+    expect((await getWithToken(ctx.app, "/auth/me", loser)).status).toBe(401);
+    await login(ctx.app, username, winnerPassword);
+  });
+
+  it("a login with the old password that races a password change keeps no session", async () => {
+    // The race: the login checks the old password, the change then stores its hash and ends the
+    // other sessions, and only then does the login store its session. A trigger holds this
+    // user's session inserts for 300 ms to make that order certain.
+    const { token, username, userId } = await signup(ctx.app);
+    await ctx.db.pool.query(`CREATE TRIGGER slow_session_insert BEFORE INSERT ON user_session
+      FOR EACH ROW BEGIN IF NEW.user_id = ${ctx.db.pool.escape(userId)} THEN DO SLEEP(0.3); END IF; END`);
+    try {
+      const racing = postJson(ctx.app, "/auth/login", { username, password: PASSWORD });
+      const changed = await changePassword(token, {
+        currentPassword: PASSWORD,
+        newPassword: NEW_PASSWORD,
+      });
+      expect(changed.status).toBe(204);
+      const answer = await racing;
+      if (answer.status === 200) {
+        const { sessionId } = (await answer.json()) as { sessionId: string };
+        expect((await getWithToken(ctx.app, "/auth/me", sessionId)).status).toBe(401);
+      } else {
+        await expectProblem(answer, 400, "INVALID_CREDENTIALS");
+      }
+    } finally {
+      await ctx.db.pool.query("DROP TRIGGER slow_session_insert");
+    }
+    expect((await getWithToken(ctx.app, "/auth/me", token)).status).toBe(200);
+  });
+
+  it("deleting the account while another device changes the password or logs in is never a 500", async () => {
+    const { token: phone, username } = await signup(ctx.app);
+    const laptop = await login(ctx.app, username);
+    const [deleted, changed, loggedIn] = await Promise.all([
+      deleteAccount(phone, { password: PASSWORD }),
+      changePassword(laptop, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }),
+      postJson(ctx.app, "/auth/login", { username, password: PASSWORD }),
+    ]);
+    expect([204, 400]).toContain(deleted.status);
+    expect([204, 400, 401]).toContain(changed.status);
+    expect([200, 400]).toContain(loggedIn.status);
+    if (deleted.status === 204 && loggedIn.status === 200) {
+      const { sessionId } = (await loggedIn.json()) as { sessionId: string };
+      expect((await getWithToken(ctx.app, "/auth/me", sessionId)).status).toBe(401);
+    }
+  });
+});

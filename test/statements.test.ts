@@ -55,14 +55,15 @@ describe("statements per request", () => {
     expect(count).toBe(1);
   });
 
-  it("POST /auth/login stays within its budget of seven statements", async () => {
+  it("POST /auth/login stays within its budget of eight statements", async () => {
     const { username } = await signup(ctx.app);
     const { response, count, statements } = await countStatements(() =>
       postJson(ctx.app, "/auth/login", { username, password: PASSWORD }),
     );
     expect(response.status).toBe(200);
     // Two limit counters, Lucia's key read, session insert and user read, clearing the account's
-    // failures, and the hash-upgrade check.
-    expect(count, statements.join("\n")).toBeLessThanOrEqual(7);
+    // failures, and the stored hash read before and after the check (a password change that
+    // lands meanwhile wins; the second read also decides the hash upgrade).
+    expect(count, statements.join("\n")).toBeLessThanOrEqual(8);
   });
 });

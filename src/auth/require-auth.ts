@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../http/app-env.js";
 import { problemResponse } from "../http/problem.js";
 import { parseBearerHeader } from "./session-token.js";
@@ -11,16 +11,7 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("Authorization");
   const token = parseBearerHeader(header);
   const session = token ? await validate(c.get("deps").auth, c.req.method, c.req.url, token) : null;
-  if (!session) {
-    const sentToken = /^bearer\b/i.test(header ?? "");
-    return problemResponse(c, "UNAUTHENTICATED", {
-      headers: {
-        "WWW-Authenticate": sentToken
-          ? 'Bearer realm="api", error="invalid_token"'
-          : 'Bearer realm="api"',
-      },
-    });
-  }
+  if (!session) return unauthenticated(c, /^bearer\b/i.test(header ?? ""));
   c.set("session", session);
   await next();
 };
@@ -35,4 +26,15 @@ function validate(
   // handed a request that carries only the token we parsed — and no cookie to read.
   const request = { method, url, headers: new Headers({ Authorization: `Bearer ${token}` }) };
   return auth.handleRequest(request as Request).validateBearerToken();
+}
+
+/** 401 UNAUTHENTICATED with its challenge; `invalid_token` when a token was sent (RFC 6750). */
+export function unauthenticated(c: Context<AppEnv>, sentToken: boolean) {
+  return problemResponse(c, "UNAUTHENTICATED", {
+    headers: {
+      "WWW-Authenticate": sentToken
+        ? 'Bearer realm="api", error="invalid_token"'
+        : 'Bearer realm="api"',
+    },
+  });
 }

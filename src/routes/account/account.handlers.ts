@@ -1,8 +1,9 @@
-import { LuciaError } from "lucia";
-import { USERNAME_PROVIDER } from "../../auth/accounts.js";
+import { usernameKeyId } from "../../auth/accounts.js";
 import { isCommonPassword } from "../../auth/common-passwords.js";
+import { unauthenticated } from "../../auth/require-auth.js";
 import { hashSessionToken } from "../../auth/session-token.js";
 import { deleteOtherSessions } from "../../db/sessions.js";
+import { findPasswordHash, replacePasswordHash } from "../../db/user-keys.js";
 import { deleteUserCompletely } from "../../db/users.js";
 import type { AppDeps } from "../../deps.js";
 import { problemResponse } from "../../http/problem.js";
@@ -10,17 +11,22 @@ import type { AppRouteHandler } from "../../http/route-handler.js";
 import { commonPasswordIssue } from "../auth/auth.handlers.js";
 import type { changePassword, deleteAccount } from "./account.routes.js";
 
-/** Checks a signed-in user's password with Lucia's useKey; false when it is wrong. */
-async function passwordMatches(deps: AppDeps, username: string, password: string) {
-  try {
-    await deps.auth.useKey(USERNAME_PROVIDER, username.toLowerCase(), password);
-    return true;
-  } catch (error) {
-    if (error instanceof LuciaError && error.message === "AUTH_INVALID_PASSWORD") return false;
-    throw error;
-  }
+/**
+ * Checks a signed-in user's password against the stored hash: the hash when it matches, "wrong"
+ * when it does not, "gone" when the account was deleted meanwhile (by another of its sessions).
+ */
+async function checkPassword(deps: AppDeps, keyId: string, password: string) {
+  const stored = await findPasswordHash(deps.pool, keyId);
+  if (stored === null) return "gone";
+  return (await deps.hasher.validate(password, stored)) ? stored : "wrong";
 }
 
+/**
+ * Changes the password with one conditional write: the new hash replaces only the hash the
+ * current password was checked against. (Lucia's updateKeyPassword writes unconditionally: two
+ * changes at once both answered 204, each ended the other's session, and one password was lost.)
+ * The second of two concurrent changes now answers INVALID_CREDENTIALS, as its retry would.
+ */
 export const changePasswordHandler: AppRouteHandler<typeof changePassword> = async (c) => {
   const { currentPassword, newPassword } = c.req.valid("json");
   if (isCommonPassword(newPassword)) {
@@ -31,11 +37,19 @@ export const changePasswordHandler: AppRouteHandler<typeof changePassword> = asy
   const deps = c.get("deps");
   const session = c.get("session");
   const { username, userId } = session.user;
-  if (!(await passwordMatches(deps, username, currentPassword))) {
+  const keyId = usernameKeyId(username);
+  const checked = await checkPassword(deps, keyId, currentPassword);
+  if (checked === "gone") return unauthenticated(c, true);
+  if (checked === "wrong") {
     c.set("credentialsRejected", true);
     return problemResponse(c, "INVALID_CREDENTIALS");
   }
-  await deps.auth.updateKeyPassword(USERNAME_PROVIDER, username.toLowerCase(), newPassword);
+  const newHash = await deps.hasher.generate(newPassword);
+  if (!(await replacePasswordHash(deps.pool, keyId, checked, newHash))) {
+    // Another change (or the account's deletion) came first.
+    const now = await findPasswordHash(deps.pool, keyId);
+    return now === null ? unauthenticated(c, true) : problemResponse(c, "INVALID_CREDENTIALS");
+  }
   // After the new hash is in place, so no session made with the old password survives.
   await deleteOtherSessions(deps.pool, userId, hashSessionToken(session.sessionId));
   await deps.rateLimits.clearAccountFailures(username);
@@ -46,7 +60,9 @@ export const deleteAccountHandler: AppRouteHandler<typeof deleteAccount> = async
   const { password } = c.req.valid("json");
   const deps = c.get("deps");
   const session = c.get("session");
-  if (!(await passwordMatches(deps, session.user.username, password))) {
+  const checked = await checkPassword(deps, usernameKeyId(session.user.username), password);
+  if (checked === "gone") return unauthenticated(c, true);
+  if (checked === "wrong") {
     c.set("credentialsRejected", true);
     return problemResponse(c, "INVALID_CREDENTIALS");
   }

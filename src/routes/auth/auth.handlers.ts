@@ -19,6 +19,13 @@ export const commonPasswordIssue = {
   message: "This password is too common: choose one that is harder to guess",
 };
 
+/** The account was deleted while the request ran (Lucia finds no user, or the insert no parent). */
+export const isAccountGone = (error: unknown) =>
+  (error instanceof LuciaError &&
+    (error.message === "AUTH_INVALID_USER_ID" || error.message === "AUTH_INVALID_KEY_ID")) ||
+  (error instanceof Error &&
+    (error as Error & { code?: string }).code === "ER_NO_REFERENCED_ROW_2");
+
 const isRejectedPassword = (error: unknown) =>
   error instanceof LuciaError &&
   (error.message === "AUTH_INVALID_PASSWORD" || error.message === "AUTH_OUTDATED_PASSWORD");
@@ -37,21 +44,34 @@ export const signupHandler: AppRouteHandler<typeof signup> = async (c) => {
 
 export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
   const { username, password } = c.req.valid("json");
-  const { auth, hasher, rateLimits } = c.get("deps");
+  const deps = c.get("deps");
+  const { auth, hasher, rateLimits } = deps;
   const providerUserId = username.toLowerCase();
+  const keyId = usernameKeyId(providerUserId);
   try {
+    // Read before the check, to see afterwards whether the password changed meanwhile.
+    const checkedHash = await findPasswordHash(deps.pool, keyId);
     const key = await auth.useKey(USERNAME_PROVIDER, providerUserId, password);
     const [session] = await Promise.all([
       auth.createSession({ userId: key.userId, attributes: {} }),
       rateLimits.clearAccountFailures(providerUserId),
-      upgradePasswordHash(c.get("deps"), providerUserId, password),
     ]);
+    // A password change ends the other sessions after its new hash is in place. A session made
+    // here after that sweep must not survive with the old password: if the hash is no longer
+    // the one read before the check, the change (or a deletion) won, and this login did not.
+    const currentHash = await findPasswordHash(deps.pool, keyId);
+    if (currentHash === null || currentHash !== checkedHash) {
+      await auth.invalidateSession(session.sessionId);
+      c.set("credentialsRejected", true);
+      return problemResponse(c, "INVALID_CREDENTIALS");
+    }
+    await upgradePasswordHash(deps, keyId, currentHash, password);
     return c.json(sessionBody(session), 200);
   } catch (error) {
     if (error instanceof LuciaError && error.message === "AUTH_INVALID_KEY_ID") {
       // No such user: spend what a wrong password costs, then answer exactly as for one.
       await hasher.burnVerification(password);
-    } else if (!isRejectedPassword(error)) {
+    } else if (!isRejectedPassword(error) && !isAccountGone(error)) {
       throw error;
     }
     c.set("credentialsRejected", true);
@@ -62,14 +82,12 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
 /**
  * Re-hashes a just-verified password when its stored hash is Lucia's old scrypt or Argon2 with
  * weaker parameters than ours, so stored hashes improve as people sign in. The write only
- * replaces the hash it read (a password change made meanwhile is never undone), and a failure
- * (no free hash slot, a database error) costs the login nothing: the next login tries again.
+ * replaces the hash that was checked (a password change made meanwhile is never undone), and a
+ * failure (no free hash slot, a database error) costs the login nothing: the next one retries.
  */
-async function upgradePasswordHash(deps: AppDeps, providerUserId: string, password: string) {
-  const keyId = usernameKeyId(providerUserId);
+async function upgradePasswordHash(deps: AppDeps, keyId: string, stored: string, password: string) {
+  if (!deps.hasher.needsRehash(stored)) return;
   try {
-    const stored = await findPasswordHash(deps.pool, keyId);
-    if (stored === null || !deps.hasher.needsRehash(stored)) return;
     await replacePasswordHash(deps.pool, keyId, stored, await deps.hasher.generate(password));
   } catch (error) {
     deps.logger.warn({ err: error, keyId }, "password hash upgrade failed; the next login retries");
