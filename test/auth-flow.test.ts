@@ -171,6 +171,11 @@ describe("passwords", () => {
     ["256 emoji", 400, "🔐".repeat(256)],
     ["5,000 characters (one error, not two)", 400, "Zq7!kP2m".repeat(625)],
     ["an unpaired surrogate", 400, "Zq7!kP2m\ud800"],
+    [
+      "5,000 characters with an unpaired surrogate (one error)",
+      400,
+      `${"Zq7!kP2m".repeat(625)}\ud800`,
+    ],
   ])("signup with a password of %s answers %i", async (_label, status, password) => {
     const response = await postJson(ctx.app, "/auth/signup", {
       username: uniqueName("pw"),
@@ -182,6 +187,15 @@ describe("passwords", () => {
       const body = await expectProblem(response, 400, "VALIDATION_FAILED");
       expect(body.errors).toEqual([expect.objectContaining({ path: "password" })]);
     }
+  });
+
+  it("an existing password with an unpaired surrogate is checked, not refused", async () => {
+    // Accounts made before new passwords had to be well-formed must still be able to sign in.
+    const response = await postJson(ctx.app, "/auth/login", {
+      username: uniqueName("pw"),
+      password: "Zq7!kP2m\ud800",
+    });
+    await expectProblem(response, 400, "INVALID_CREDENTIALS");
   });
 
   it("a password typed in NFD signs in with its NFC form (and the reverse)", async () => {

@@ -6,35 +6,40 @@ const normalizedLength = (value: string) => [...value.normalize("NFKC")].length;
 const loneSurrogate = /\p{Cs}/u;
 
 /**
- * Password rules: the length, counted after NFKC (one check and one message, an oversized string
- * refused before it is normalised), and well-formed Unicode.
+ * Password rules, one message per password: the length, counted after NFKC (an oversized string
+ * refused before it is normalised), then, for new passwords, well-formed Unicode. A lone
+ * surrogate (JSON allows "\ud800") is no character: UTF-8 encoding turns every one into U+FFFD,
+ * so "\ud800" and "\udfff" would be the same password. Existing passwords are not held to that
+ * rule, so an account made before it still signs in.
  */
-const passwordRule = (min: number, max: number) =>
+const passwordRule = (min: number, max: number, wellFormed: boolean) =>
   z
     .string()
-    .refine(
-      (value) => {
-        // Cheap bound first (a code point is at most 2 UTF-16 units, and NFKC can expand).
-        if (value.length > max * 4) return false;
-        const length = normalizedLength(value);
-        return length >= min && length <= max;
-      },
-      { message: `Use ${min} to ${max} characters (after Unicode NFKC normalisation)` },
-    )
-    // A lone surrogate (JSON allows "\ud800") is no character: UTF-8 encoding would turn every
-    // one into U+FFFD, so "\ud800" and "\udfff" would be the same password.
-    .refine((value) => !loneSurrogate.test(value), {
-      message: "Use Unicode text: the password contains an unpaired surrogate (\\uD800–\\uDFFF)",
+    .superRefine((value, ctx) => {
+      // Cheap bound first (a code point is at most 2 UTF-16 units, and NFKC can expand).
+      const length = value.length > max * 4 ? Number.POSITIVE_INFINITY : normalizedLength(value);
+      if (length < min || length > max) {
+        ctx.addIssue({
+          code: "custom",
+          message: `Use ${min} to ${max} characters (after Unicode NFKC normalisation)`,
+        });
+      } else if (wellFormed && loneSurrogate.test(value)) {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "Use Unicode text: the password contains an unpaired surrogate (\\uD800–\\uDFFF)",
+        });
+      }
     })
     .openapi({ minLength: min, maxLength: max });
 
-export const NewPasswordSchema = passwordRule(8, 255).openapi({
+export const NewPasswordSchema = passwordRule(8, 255, true).openapi({
   description:
     "8–255 characters, any Unicode text (spaces and emoji included; unpaired surrogates refused), counted as code points after NFKC normalisation. Never truncated. Common passwords are refused.",
   example: "correct horse battery staple",
 });
 
-export const ExistingPasswordSchema = passwordRule(1, 255).openapi({
+export const ExistingPasswordSchema = passwordRule(1, 255, false).openapi({
   description:
     "The current password (1–255 characters, so accounts made under older rules still work).",
   example: "correct horse battery staple",
