@@ -83,4 +83,27 @@ describe("existing Lucia v2 databases", () => {
     expect(await replacePasswordHash(ctx.db.pool, keyId, changed, stale)).toBe(true);
     expect(await storedHash(username)).toBe(stale);
   });
+
+  it("a login whose password hash another login upgrades meanwhile still succeeds", async () => {
+    // The first of two logins to store its session is held for 500 ms (a trigger that only the
+    // holder of a named lock sleeps in); the other finishes and re-hashes the password. The held
+    // login then finds another hash than the one it checked: the same password, so no refusal.
+    const username = uniqueName("parallel");
+    const password = "an old-format password";
+    const legacy = await generateLuciaPasswordHash(password);
+    await insertUser(username, legacy);
+    await ctx.db.pool.query(`CREATE TRIGGER hold_first_session BEFORE INSERT ON user_session
+      FOR EACH ROW BEGIN
+        IF GET_LOCK('hold_first_session', 0) = 1 THEN DO SLEEP(0.5); DO RELEASE_LOCK('hold_first_session'); END IF;
+      END`);
+    try {
+      const answers = await Promise.all(
+        [1, 2].map(() => postJson(ctx.app, "/auth/login", { username, password })),
+      );
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    } finally {
+      await ctx.db.pool.query("DROP TRIGGER hold_first_session");
+    }
+    expect(await storedHash(username)).toMatch(/^\$argon2id\$/);
+  });
 });

@@ -46,9 +46,13 @@ export const changePasswordHandler: AppRouteHandler<typeof changePassword> = asy
   }
   const newHash = await deps.hasher.generate(newPassword);
   if (!(await replacePasswordHash(deps.pool, keyId, checked, newHash))) {
-    // Another change (or the account's deletion) came first.
-    const now = await findPasswordHash(deps.pool, keyId);
-    return now === null ? unauthenticated(c, true) : problemResponse(c, "INVALID_CREDENTIALS");
+    // The hash changed meanwhile: another change or a deletion (which win), or a login's
+    // re-hash of the same password (which does not: check again against the hash now stored).
+    const again = await checkPassword(deps, keyId, currentPassword);
+    if (again === "gone") return unauthenticated(c, true);
+    if (again === "wrong" || !(await replacePasswordHash(deps.pool, keyId, again, newHash))) {
+      return problemResponse(c, "INVALID_CREDENTIALS");
+    }
   }
   // After the new hash is in place, so no session made with the old password survives.
   await deleteOtherSessions(deps.pool, userId, hashSessionToken(session.sessionId));

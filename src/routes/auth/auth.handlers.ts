@@ -58,9 +58,13 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
     ]);
     // A password change ends the other sessions after its new hash is in place. A session made
     // here after that sweep must not survive with the old password: if the hash is no longer
-    // the one read before the check, the change (or a deletion) won, and this login did not.
+    // the one read before the check, it must still accept this password (a concurrent login's
+    // re-hash changes the hash, not the password), or the change (or a deletion) won.
     const currentHash = await findPasswordHash(deps.pool, keyId);
-    if (currentHash === null || currentHash !== checkedHash) {
+    const stillValid =
+      currentHash !== null &&
+      (currentHash === checkedHash || (await hasher.validate(password, currentHash)));
+    if (!stillValid) {
       await auth.invalidateSession(session.sessionId);
       c.set("credentialsRejected", true);
       return problemResponse(c, "INVALID_CREDENTIALS");
