@@ -281,6 +281,11 @@ describe("at the edge", () => {
       headers: bearer(token),
     });
     expect(misused.status).toBe(404);
+    await app.request(`/auth/sessions/${token}`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://spa.example", "Access-Control-Request-Method": "DELETE" },
+    });
+    await app.request(`/auth/sessions/${token}/more`, { headers: bearer(token) });
     await app.request("/auth/logout", { method: "POST", headers: bearer(sessionId) });
     await postJson(app, "/auth/login", { username, password: `${password}!` });
     const text = logs.text();
