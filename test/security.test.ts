@@ -136,6 +136,28 @@ describe("attempts per client IP", () => {
     expect(await signupFrom(`::ffff:${v4}`)).toBe(429);
   });
 
+  it("takes an X-Forwarded-For entry with a port (as some proxies write it) as its address", async () => {
+    const signupFrom = async (address: string) =>
+      (
+        await postJson(
+          ctx.app,
+          "/auth/signup",
+          { username: uniqueName(), password: PASSWORD },
+          { "X-Forwarded-For": address },
+        )
+      ).status;
+    const v4 = `198.51.100.${++ipCounter}`;
+    const v4Statuses = [];
+    for (const port of [1000, 2000, 3000, 4000]) v4Statuses.push(await signupFrom(`${v4}:${port}`));
+    expect(v4Statuses).toEqual([201, 201, 201, 429]);
+    const v6Statuses = [];
+    for (const entry of ["[2001:db8:9:9::1]:1000", "[2001:db8:9:9::2]", "2001:db8:9:9::3"]) {
+      v6Statuses.push(await signupFrom(entry));
+    }
+    expect(v6Statuses).toEqual([201, 201, 201]);
+    expect(await signupFrom("[2001:db8:9:9::4]:4000")).toBe(429);
+  });
+
   it("does not take an X-Forwarded-For entry that is no IP address", async () => {
     // Made-up values would otherwise be fresh budgets each, and long ones broke the counter.
     const db = await createTestDatabase();

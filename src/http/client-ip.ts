@@ -3,6 +3,8 @@ import type { Context } from "hono";
 import ipaddr from "ipaddr.js";
 import type { AppEnv } from "./app-env.js";
 
+let warnedAboutProxy = false;
+
 /**
  * The client's address: the socket's peer, or, when a reverse proxy is trusted, the address that
  * proxy appended last to X-Forwarded-For (earlier entries are whatever the client sent). A last
@@ -11,10 +13,27 @@ import type { AppEnv } from "./app-env.js";
  */
 export function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header("X-Forwarded-For")?.split(",").at(-1)?.trim();
+    const forwarded = withoutPort(c.req.header("X-Forwarded-For")?.split(",").at(-1)?.trim());
     if (forwarded && isIP(forwarded)) return forwarded;
+    if (forwarded && !warnedAboutProxy) {
+      // Once per process: the proxy setup, not the client, is what needs fixing.
+      warnedAboutProxy = true;
+      c.get("deps").logger.warn(
+        "TRUST_PROXY is set but the last X-Forwarded-For entry is not an IP address; per-IP limits count the socket's address",
+      );
+    }
   }
   return c.env?.incoming?.socket.remoteAddress ?? "unknown";
+}
+
+/**
+ * Some proxies append the client's port too: `203.0.113.7:51234`, `[2001:db8::7]:51234`. Without
+ * this, such entries would not parse and every client would count as the proxy.
+ */
+function withoutPort(entry: string | undefined): string | undefined {
+  const bracketed = entry?.match(/^\[([^\]]+)\](?::\d+)?$/);
+  if (bracketed) return bracketed[1];
+  return entry?.match(/^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/)?.[1] ?? entry;
 }
 
 /**
