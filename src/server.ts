@@ -42,14 +42,17 @@ async function runPrimary(config: Config, logger: Logger) {
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork();
   let stopping = false;
   let exitCode = 0;
-  // A worker that dies after it served is replaced. One that dies before it ever listened (a
-  // port in use, say) would only fail again: restarting it would loop forever, so stop instead.
-  const listened = new Set<number>();
-  cluster.on("listening", (worker) => listened.add(worker.id));
+  // A worker that dies is replaced, once the cluster has served: a replacement that cannot start
+  // is tried again a second later. Before any worker ever listened, a death means start-up
+  // itself fails (a port in use, say): retrying would loop forever, so stop instead.
+  let served = false;
+  cluster.on("listening", () => {
+    served = true;
+  });
   cluster.on("exit", (worker, code) => {
-    if (!stopping && listened.has(worker.id)) {
+    if (!stopping && served) {
       logger.error({ workerPid: worker.process.pid, code }, "worker died; starting another");
-      cluster.fork();
+      setTimeout(() => stopping || cluster.fork(), 1000);
       return;
     }
     if (!stopping) {
@@ -110,7 +113,9 @@ async function runWorker(config: Config, logger: Logger) {
       exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
     server.close(async () => {
-      await database.close().catch(() => undefined);
+      await Promise.all(
+        [database.close(), hasher.close()].map((done) => done.catch(() => undefined)),
+      );
       clearTimeout(forced);
       logger.info("stopped");
       exit(0);

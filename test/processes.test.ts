@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import mysql, { type RowDataPacket } from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PASSWORD, uniqueName } from "./support/client.js";
 import { freePort } from "./support/free-port.js";
 import { type ServerProcess, startServer } from "./support/server-process.js";
@@ -56,6 +56,20 @@ describe("several API processes on one database", () => {
       Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/health`)),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(await server.stop("SIGTERM")).toBe(0);
+  });
+
+  it("WEB_CONCURRENCY=2 replaces a worker that dies after it served", async () => {
+    const port = await freePort();
+    const server = await start({ WEB_CONCURRENCY: "2", PORT: String(port) }, 2);
+    const listening = () => server.logs.filter((l) => l.msg === "listening").map((l) => l.pid);
+    const [victim] = listening();
+    process.kill(Number(victim), "SIGKILL");
+    await vi.waitFor(() => expect(listening()).toHaveLength(3), { timeout: 15_000, interval: 100 });
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => fetch(`http://127.0.0.1:${port}/health`)),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(await server.stop("SIGTERM")).toBe(0);
   });
 });
