@@ -20,7 +20,7 @@ describe("password hasher", () => {
   });
 
   it.runIf(process.platform === "linux")(
-    "warms up threads of its own at the configured lower CPU priority, and hashes on them",
+    "warms up threads of its own at the configured lower CPU priority, hashes on them, and ends them",
     async () => {
       const niceOfThreads = () =>
         readdirSync("/proc/self/task").map((tid) => {
@@ -37,6 +37,9 @@ describe("password hasher", () => {
       expect(await hasher.validate("a password", stored)).toBe(true);
       expect(await hasher.validate("another password", stored)).toBe(false);
       await expect(hasher.burnVerification("a guess")).resolves.toBeUndefined();
+
+      await hasher.close(); // what the server does when it shuts down
+      expect(niceOfThreads().filter((nice) => nice === 7).length - before).toBe(0);
     },
   );
 });

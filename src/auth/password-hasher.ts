@@ -36,6 +36,8 @@ export interface PasswordHasher {
    * (and the first unknown user's) costs what every later one does.
    */
   warmUp(): Promise<void>;
+  /** Ends the hashing threads (after the work in hand). */
+  close(): Promise<void>;
 }
 
 export interface HasherSettings {
@@ -123,6 +125,10 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
       await Promise.all(pings);
       dummyHash ??= makeDummyHash();
       await dummyHash;
+    },
+    async close() {
+      await pool?.close();
+      pool = undefined;
     },
   };
 }
