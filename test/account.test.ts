@@ -1,6 +1,7 @@
 import type { RowDataPacket } from "mysql2/promise";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
+import { deleteUserCompletely } from "../src/db/users.js";
 import {
   bearer,
   expectProblem,
@@ -223,5 +224,23 @@ describe("concurrent changes to one account", () => {
       const { sessionId } = (await loggedIn.json()) as { sessionId: string };
       expect((await getWithToken(ctx.app, "/auth/me", sessionId)).status).toBe(401);
     }
+  });
+
+  it("an account is deleted only while its password hash is the one that was checked", async () => {
+    // The race it guards: a device checks the old password, another changes the password, and
+    // the first one's delete lands afterwards. The old password must not delete the account.
+    const { username, userId } = await signup(ctx.app);
+    const keyId = `username:${username.toLowerCase()}`;
+    const [rows] = await ctx.db.pool.query<RowDataPacket[]>(
+      "SELECT hashed_password FROM user_key WHERE id = ?",
+      [keyId],
+    );
+    const current = rows[0]?.hashed_password as string;
+    expect(await deleteUserCompletely(ctx.db.pool, userId, keyId, "$argon2id$an older hash")).toBe(
+      "changed",
+    );
+    await login(ctx.app, username);
+    expect(await deleteUserCompletely(ctx.db.pool, userId, keyId, current)).toBe("deleted");
+    expect(await deleteUserCompletely(ctx.db.pool, userId, keyId, current)).toBe("gone");
   });
 });

@@ -307,7 +307,15 @@ describe("at the edge", () => {
       method: "OPTIONS",
       headers: { Origin: "http://spa.example", "Access-Control-Request-Method": "DELETE" },
     });
-    await app.request(`/auth/sessions/${token}/more`, { headers: bearer(token) });
+    for (const path of [
+      `/auth/sessions/${token}/more`,
+      `//auth/sessions/${token}`,
+      `/auth/sessions//${token}`,
+      `/Auth/Sessions/${token}`,
+      `/auth/sessions%2F${token}`,
+    ]) {
+      await app.request(path, { headers: bearer(token) });
+    }
     await app.request("/auth/logout", { method: "POST", headers: bearer(sessionId) });
     await postJson(app, "/auth/login", { username, password: `${password}!` });
     const text = logs.text();

@@ -25,5 +25,6 @@ export const accessLog: MiddlewareHandler<AppEnv> = async (c, next) => {
  * CORS preflight before it, and in any mistyped path below it.
  */
 function loggedPath(c: Context<AppEnv>): string {
-  return c.req.path.replace(/^\/auth\/sessions\/[^/]+/, "/auth/sessions/:id");
+  // Any spelling that can reach that place: doubled slashes, letter case, an encoded slash.
+  return c.req.path.replace(/^\/+auth\/+sessions(?:\/|%2f).*/i, "/auth/sessions/:id");
 }

@@ -64,13 +64,17 @@ export const deleteAccountHandler: AppRouteHandler<typeof deleteAccount> = async
   const { password } = c.req.valid("json");
   const deps = c.get("deps");
   const session = c.get("session");
-  const checked = await checkPassword(deps, usernameKeyId(session.user.username), password);
+  const keyId = usernameKeyId(session.user.username);
+  const checked = await checkPassword(deps, keyId, password);
   if (checked === "gone") return unauthenticated(c, true);
   if (checked === "wrong") {
     c.set("credentialsRejected", true);
     return problemResponse(c, "INVALID_CREDENTIALS");
   }
-  await deleteUserCompletely(deps.pool, session.user.userId);
+  const outcome = await deleteUserCompletely(deps.pool, session.user.userId, keyId, checked);
+  if (outcome === "gone") return unauthenticated(c, true);
+  // A password change landed after the check: the old password no longer deletes the account.
+  if (outcome === "changed") return problemResponse(c, "INVALID_CREDENTIALS");
   await deps.rateLimits.clearAccountFailures(session.user.username);
   return c.body(null, 204);
 };

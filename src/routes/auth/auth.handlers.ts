@@ -52,10 +52,7 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
     // Read before the check, to see afterwards whether the password changed meanwhile.
     const checkedHash = await findPasswordHash(deps.pool, keyId);
     const key = await auth.useKey(USERNAME_PROVIDER, providerUserId, password);
-    const [session] = await Promise.all([
-      auth.createSession({ userId: key.userId, attributes: {} }),
-      rateLimits.clearAccountFailures(providerUserId),
-    ]);
+    const session = await auth.createSession({ userId: key.userId, attributes: {} });
     // A password change ends the other sessions after its new hash is in place. A session made
     // here after that sweep must not survive with the old password: if the hash is no longer
     // the one read before the check, it must still accept this password (a concurrent login's
@@ -69,7 +66,11 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
       c.set("credentialsRejected", true);
       return problemResponse(c, "INVALID_CREDENTIALS");
     }
-    await upgradePasswordHash(deps, keyId, currentHash, password);
+    // Only a login that stands clears the account's failures.
+    await Promise.all([
+      rateLimits.clearAccountFailures(providerUserId),
+      upgradePasswordHash(deps, keyId, currentHash, password),
+    ]);
     return c.json(sessionBody(session), 200);
   } catch (error) {
     if (error instanceof LuciaError && error.message === "AUTH_INVALID_KEY_ID") {
