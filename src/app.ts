@@ -12,6 +12,7 @@ import type { Config } from "./env.js";
 import { accessLog } from "./http/access-log.js";
 import type { AppEnv } from "./http/app-env.js";
 import { createErrorHandler, notFound, validationHook } from "./http/errors.js";
+import type { InFlight } from "./http/in-flight.js";
 import { createRateLimits } from "./http/rate-limits.js";
 import { createLogger, type Logger } from "./logger.js";
 import { accountRouter } from "./routes/account/account.index.js";
@@ -36,6 +37,8 @@ export interface AppOptions {
   logger?: Logger;
   /** The password hasher; by default one made from `config` (see `createHasher`). */
   hasher?: PasswordHasher;
+  /** Counts running handlers, for a shutdown that waits for them (the server passes one). */
+  inFlight?: InFlight;
 }
 
 /** The password hasher the configuration asks for. */
@@ -53,6 +56,7 @@ export function createApp({
   pool,
   logger = createLogger(config.LOG_LEVEL),
   hasher = createHasher(config),
+  inFlight,
 }: AppOptions) {
   const deps: AppDeps = {
     config,
@@ -68,6 +72,7 @@ export function createApp({
   };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  if (inFlight) app.use(inFlight.middleware);
   app.use(requestId());
   app.use(async (c, next) => {
     c.set("deps", deps);

@@ -7,6 +7,7 @@ import { openDatabase } from "./db/pool.js";
 import { purgeExpiredRateLimits } from "./db/rate-limit-store.js";
 import { purgeExpiredSessions } from "./db/sessions.js";
 import { type Config, parseEnv } from "./env.js";
+import { createInFlight } from "./http/in-flight.js";
 import { serveApp } from "./http/node-server.js";
 import { bufferedStdout, createLogger, type Logger } from "./logger.js";
 
@@ -82,7 +83,8 @@ async function runWorker(config: Config, logger: Logger) {
   // Hashing threads and the dummy hash are ready before the first request.
   const hasher = createHasher(config);
   await hasher.warmUp();
-  const app = createApp({ config, pool: database.pool, logger, hasher });
+  const inFlight = createInFlight();
+  const app = createApp({ config, pool: database.pool, logger, hasher, inFlight });
   const server = await serveApp(app.fetch, { port: config.PORT, hostname: config.HOST, logger });
   const address = server.address() as AddressInfo;
   logger.info({ port: address.port, host: address.address }, "listening");
@@ -113,6 +115,8 @@ async function runWorker(config: Config, logger: Logger) {
       exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
     server.close(async () => {
+      // Handlers of clients that went away may still run: let them finish first.
+      await inFlight.drained();
       await Promise.all(
         [database.close(), hasher.close()].map((done) => done.catch(() => undefined)),
       );

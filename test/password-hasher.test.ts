@@ -40,6 +40,9 @@ describe("password hasher", () => {
 
       await hasher.close(); // what the server does when it shuts down
       expect(niceOfThreads().filter((nice) => nice === 7).length - before).toBe(0);
+      // For good: a late request gets 503, not a new set of threads.
+      await expect(hasher.generate("too late")).rejects.toBeInstanceOf(ServiceUnavailableError);
+      expect(niceOfThreads().filter((nice) => nice === 7).length - before).toBe(0);
     },
   );
 });

@@ -65,7 +65,9 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
 
   // Made on first use (building the app for the OpenAPI document starts no threads).
   let pool: Piscina | undefined;
+  let closed = false;
   const workers = () => {
+    if (closed) throw new ServiceUnavailableError("The server is shutting down");
     pool ??= new Piscina({
       filename: new URL("./hash-worker.mjs", import.meta.url).href,
       minThreads: settings.concurrency,
@@ -127,8 +129,8 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
       await dummyHash;
     },
     async close() {
+      closed = true;
       await pool?.close();
-      pool = undefined;
     },
   };
 }
