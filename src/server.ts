@@ -6,6 +6,7 @@ import { migrate } from "./db/migrate.js";
 import { openDatabase } from "./db/pool.js";
 import { purgeExpiredRateLimits } from "./db/rate-limit-store.js";
 import { purgeExpiredSessions } from "./db/sessions.js";
+import { hasLegacyPasswordHashes } from "./db/user-keys.js";
 import { type Config, parseEnv } from "./env.js";
 import { createInFlight } from "./http/in-flight.js";
 import { serveApp } from "./http/node-server.js";
@@ -82,7 +83,7 @@ async function runWorker(config: Config, logger: Logger) {
   });
   // Hashing threads and the dummy hash are ready before the first request.
   const hasher = createHasher(config);
-  await hasher.warmUp();
+  await hasher.warmUp({ legacyHashes: await hasLegacyPasswordHashes(database.pool) });
   const inFlight = createInFlight();
   const app = createApp({ config, pool: database.pool, logger, hasher, inFlight });
   const server = await serveApp(app.fetch, { port: config.PORT, hostname: config.HOST, logger });

@@ -2,7 +2,7 @@ import { hash } from "@node-rs/argon2";
 import { generateLuciaPasswordHash } from "lucia/utils";
 import type { RowDataPacket } from "mysql2/promise";
 import { describe, expect, it } from "vitest";
-import { replacePasswordHash } from "../src/db/user-keys.js";
+import { hasLegacyPasswordHashes, replacePasswordHash } from "../src/db/user-keys.js";
 import { expectProblem, getWithToken, login, postJson, uniqueName } from "./support/client.js";
 import { useTestApp } from "./support/test-app.js";
 
@@ -36,6 +36,7 @@ describe("existing Lucia v2 databases", () => {
     const legacy = await generateLuciaPasswordHash(password);
     expect(legacy).toMatch(/^s2:/);
     await insertUser(username, legacy);
+    expect(await hasLegacyPasswordHashes(ctx.db.pool)).toBe(true);
 
     const wrong = await postJson(ctx.app, "/auth/login", { username, password: "not it at all" });
     await expectProblem(wrong, 400, "INVALID_CREDENTIALS");

@@ -1,4 +1,5 @@
 import { scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { parseOptions } from "@node-rs/argon2";
 import pLimit from "p-limit";
@@ -20,6 +21,9 @@ export interface Argon2Parameters {
 }
 
 export const owaspArgon2: Argon2Parameters = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+/** A Lucia v2 scrypt hash (made by lucia/utils) that warm-up checks once to time scrypt. */
+const LEGACY_SAMPLE_HASH =
+  "s2:i167f89rzss35tzw:0212b43ac0bfdd18b91e1c3e0558533e947518f0c130a6159deabeacf3d5fc1aff3465216657fd1c83381a46604820e95f0e17f87fdab5258259a1823afeed5f";
 const ARGON2ID = 2; // Algorithm.Argon2id; a const enum, which isolated modules cannot import
 
 export interface PasswordHasher {
@@ -33,9 +37,11 @@ export interface PasswordHasher {
   burnVerification(password: string): Promise<void>;
   /**
    * Starts the hashing threads and makes the dummy hash now, so the first login after start-up
-   * (and the first unknown user's) costs what every later one does.
+   * (and the first unknown user's) costs what every later one does. With `legacyHashes` (the
+   * database still holds Lucia v2 scrypt hashes), it also times one scrypt check: from then on
+   * every failed check lasts at least that long (see `createPasswordHasher`).
    */
-  warmUp(): Promise<void>;
+  warmUp(options?: { legacyHashes?: boolean }): Promise<void>;
   /** Ends the hashing threads (after the work in hand). */
   close(): Promise<void>;
 }
@@ -104,21 +110,37 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
       throw error;
     });
 
+  // A wrong password on an account still holding Lucia's scrypt hash takes scrypt's time (~90 ms
+  // here) against Argon2's ~15 ms for every other failure, an unknown user's included: that
+  // difference tells which usernames exist. While such hashes exist, every failed check lasts
+  // at least as long as a scrypt check (a timer, no CPU), so all failures look alike.
+  let failureFloorMs = 0;
+  const padFailure = async (startedAt: number) => {
+    const left = failureFloorMs - (performance.now() - startedAt);
+    if (left > 0) await sleep(left);
+  };
+
   return {
     generate: (password) => bounded(() => hash(password.normalize("NFKC"))),
-    validate: (password, storedHash) =>
-      bounded(() => verifyStoredHash(password.normalize("NFKC"), storedHash)),
+    async validate(password, storedHash) {
+      const startedAt = performance.now();
+      const valid = await bounded(() => verifyStoredHash(password.normalize("NFKC"), storedHash));
+      if (!valid) await padFailure(startedAt);
+      return valid;
+    },
     needsRehash(storedHash) {
       if (!storedHash.startsWith("$argon2id$")) return true;
       const stored = parseOptions(storedHash);
       return stored.memoryCost < argon2.memoryCost || stored.timeCost < argon2.timeCost;
     },
     async burnVerification(password) {
+      const startedAt = performance.now();
       dummyHash ??= makeDummyHash();
       const target = await dummyHash;
       await bounded(() => verify(target, password.normalize("NFKC")));
+      await padFailure(startedAt);
     },
-    async warmUp() {
+    async warmUp({ legacyHashes = false } = {}) {
       // One task per thread, sent while all are idle, so each thread gets one and must be up.
       const pool = workers();
       const pings = Array.from({ length: settings.concurrency }, () =>
@@ -127,6 +149,12 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
       await Promise.all(pings);
       dummyHash ??= makeDummyHash();
       await dummyHash;
+      if (legacyHashes) {
+        const startedAt = performance.now();
+        await verifyLuciaScrypt("not a password anyone has", LEGACY_SAMPLE_HASH);
+        // A margin over one quiet-machine measurement, since checks run slower under load.
+        failureFloorMs = (performance.now() - startedAt) * 1.25;
+      }
     },
     async close() {
       closed = true;

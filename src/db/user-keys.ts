@@ -33,3 +33,14 @@ export async function replacePasswordHash(
   );
   return result.affectedRows > 0;
 }
+
+/**
+ * True while some key still holds a password hash in Lucia v2's scrypt format (an account not
+ * signed in since the move from Lucia's guide). One scan, at start-up.
+ */
+export async function hasLegacyPasswordHashes(pool: Pool): Promise<boolean> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    "SELECT EXISTS (SELECT 1 FROM user_key WHERE hashed_password NOT LIKE '$argon2%') AS legacy",
+  );
+  return Number(rows[0]?.legacy) === 1;
+}
