@@ -72,7 +72,6 @@ export function createApp({
   };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  if (inFlight) app.use(inFlight.middleware);
   app.use(requestId());
   app.use(async (c, next) => {
     c.set("deps", deps);
@@ -105,6 +104,8 @@ export function createApp({
     "/auth/*",
     timeout(config.REQUEST_TIMEOUT_MS, () => new HTTPException(503)),
   );
+  // Inside the timeout: a handler that outlived its 503 still counts until it ends.
+  if (inFlight) app.use(inFlight.middleware);
 
   app.route("/", authRouter());
   app.route("/", sessionsRouter());

@@ -125,8 +125,10 @@ async function runWorker(config: Config, logger: Logger) {
       logger.info("stopped");
       exit(0);
     });
-    // Idle keep-alive connections would hold close() open; busy ones close after their response.
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    // Idle keep-alive connections would hold close() open. Busy ones become idle after their
+    // response (which still says keep-alive), so close those as they do.
+    server.closeIdleConnections();
+    setInterval(() => server.closeIdleConnections(), 100).unref();
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);

@@ -112,8 +112,10 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
 
   // A wrong password on an account still holding Lucia's scrypt hash takes scrypt's time (~90 ms
   // here) against Argon2's ~15 ms for every other failure, an unknown user's included: that
-  // difference tells which usernames exist. While such hashes exist, every failed check lasts
-  // at least as long as a scrypt check (a timer, no CPU), so all failures look alike.
+  // difference tells which usernames exist. While such hashes exist, every failed check holds
+  // its hash slot at least as long as a scrypt check (a timer, no CPU), so all failures look
+  // alike, queueing included: padding after the slot was freed let parallel guesses for one
+  // name show the difference in their wait for a slot.
   let failureFloorMs = 0;
   const padFailure = async (startedAt: number) => {
     const left = failureFloorMs - (performance.now() - startedAt);
@@ -122,23 +124,26 @@ export function createPasswordHasher(settings: HasherSettings): PasswordHasher {
 
   return {
     generate: (password) => bounded(() => hash(password.normalize("NFKC"))),
-    async validate(password, storedHash) {
-      const startedAt = performance.now();
-      const valid = await bounded(() => verifyStoredHash(password.normalize("NFKC"), storedHash));
-      if (!valid) await padFailure(startedAt);
-      return valid;
-    },
+    validate: (password, storedHash) =>
+      bounded(async () => {
+        const startedAt = performance.now();
+        const valid = await verifyStoredHash(password.normalize("NFKC"), storedHash);
+        if (!valid) await padFailure(startedAt);
+        return valid;
+      }),
     needsRehash(storedHash) {
       if (!storedHash.startsWith("$argon2id$")) return true;
       const stored = parseOptions(storedHash);
       return stored.memoryCost < argon2.memoryCost || stored.timeCost < argon2.timeCost;
     },
     async burnVerification(password) {
-      const startedAt = performance.now();
       dummyHash ??= makeDummyHash();
       const target = await dummyHash;
-      await bounded(() => verify(target, password.normalize("NFKC")));
-      await padFailure(startedAt);
+      await bounded(async () => {
+        const startedAt = performance.now();
+        await verify(target, password.normalize("NFKC"));
+        await padFailure(startedAt);
+      });
     },
     async warmUp({ legacyHashes = false } = {}) {
       // One task per thread, sent while all are idle, so each thread gets one and must be up.

@@ -71,9 +71,17 @@ export const deleteAccountHandler: AppRouteHandler<typeof deleteAccount> = async
     c.set("credentialsRejected", true);
     return problemResponse(c, "INVALID_CREDENTIALS");
   }
-  const outcome = await deleteUserCompletely(deps.pool, session.user.userId, keyId, checked);
+  let outcome = await deleteUserCompletely(deps.pool, session.user.userId, keyId, checked);
+  if (outcome === "changed") {
+    // The hash changed after the check: a password change (which wins: the old password no
+    // longer deletes the account) or a login's re-hash of the same password (check again).
+    const again = await checkPassword(deps, keyId, password);
+    if (again === "gone") outcome = "gone";
+    else if (again !== "wrong") {
+      outcome = await deleteUserCompletely(deps.pool, session.user.userId, keyId, again);
+    }
+  }
   if (outcome === "gone") return unauthenticated(c, true);
-  // A password change landed after the check: the old password no longer deletes the account.
   if (outcome === "changed") return problemResponse(c, "INVALID_CREDENTIALS");
   await deps.rateLimits.clearAccountFailures(session.user.username);
   return c.body(null, 204);

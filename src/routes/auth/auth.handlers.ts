@@ -1,6 +1,7 @@
 import { LuciaError, type Session } from "lucia";
 import { createUsernameUser, USERNAME_PROVIDER, usernameKeyId } from "../../auth/accounts.js";
 import { isCommonPassword } from "../../auth/common-passwords.js";
+import { isDeadlock } from "../../db/failures.js";
 import { findPasswordHash, replacePasswordHash } from "../../db/user-keys.js";
 import type { AppDeps } from "../../deps.js";
 import { problemResponse } from "../../http/problem.js";
@@ -52,7 +53,7 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
     // Read before the check, to see afterwards whether the password changed meanwhile.
     const checkedHash = await findPasswordHash(deps.pool, keyId);
     const key = await auth.useKey(USERNAME_PROVIDER, providerUserId, password);
-    const session = await auth.createSession({ userId: key.userId, attributes: {} });
+    const session = await createSessionRetryingDeadlock(auth, key.userId);
     // A password change ends the other sessions after its new hash is in place. A session made
     // here after that sweep must not survive with the old password: if the hash is no longer
     // the one read before the check, it must still accept this password (a concurrent login's
@@ -83,6 +84,20 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
     return problemResponse(c, "INVALID_CREDENTIALS");
   }
 };
+
+/**
+ * Lucia's createSession, tried once more after a deadlock: an account deletion at the same moment
+ * can deadlock with the session insert (the insert holds its new row, then checks the user row
+ * the deletion holds). The retry then finds no user, which answers INVALID_CREDENTIALS.
+ */
+async function createSessionRetryingDeadlock(auth: AppDeps["auth"], userId: string) {
+  try {
+    return await auth.createSession({ userId, attributes: {} });
+  } catch (error) {
+    if (!isDeadlock(error)) throw error;
+    return auth.createSession({ userId, attributes: {} });
+  }
+}
 
 /**
  * Re-hashes a just-verified password when its stored hash is Lucia's old scrypt or Argon2 with
