@@ -9,7 +9,7 @@ import { purgeExpiredSessions } from "./db/sessions.js";
 import { hasLegacyPasswordHashes } from "./db/user-keys.js";
 import { type Config, parseEnv } from "./env.js";
 import { createInFlight } from "./http/in-flight.js";
-import { serveApp } from "./http/node-server.js";
+import { closeGracefully, serveApp } from "./http/node-server.js";
 import { bufferedStdout, createLogger, type Logger } from "./logger.js";
 
 const parsed = parseEnv(process.env);
@@ -115,7 +115,7 @@ async function runWorker(config: Config, logger: Logger) {
       logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown timed out; exiting");
       exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
-    server.close(async () => {
+    closeGracefully(server, async () => {
       // Handlers of clients that went away may still run: let them finish first.
       await inFlight.drained();
       await Promise.all(
@@ -125,10 +125,6 @@ async function runWorker(config: Config, logger: Logger) {
       logger.info("stopped");
       exit(0);
     });
-    // Idle keep-alive connections would hold close() open. Busy ones become idle after their
-    // response (which still says keep-alive), so close those as they do.
-    server.closeIdleConnections();
-    setInterval(() => server.closeIdleConnections(), 100).unref();
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);

@@ -96,6 +96,8 @@ describe("graceful shutdown", () => {
     await locker.end();
     const response = await inFlight;
     expect(response.status).toBe(200);
+    // Whole, and the connection closes after it instead of staying open on keep-alive.
+    expect(response.headers.get("connection")).toBe("close");
     expect(((await response.json()) as { sessionId: string }).sessionId).toMatch(/^[a-z0-9]{40}$/);
     expect(await exitCode).toBe(0);
     expect(server.logs.map((l) => l.msg)).toContain("stopped");

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Logger } from "../logger.js";
 import { type ProblemCode, problemBody, problemCatalog } from "./problem.js";
@@ -35,7 +35,17 @@ export function serveApp(
       return problem("INTERNAL_ERROR");
     },
   });
-  const server = createServer(listener);
+  const responses = new Set<ServerResponse>();
+  const server = createServer((request, response) => {
+    if (closing.has(server)) {
+      response.shouldKeepAlive = false;
+    } else {
+      responses.add(response);
+      response.once("close", () => responses.delete(response));
+    }
+    return listener(request, response);
+  });
+  openResponses.set(server, responses);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, hostname, () => {
@@ -44,4 +54,22 @@ export function serveApp(
       resolve(server);
     });
   });
+}
+
+const openResponses = new WeakMap<Server, Set<ServerResponse>>();
+const closing = new WeakSet<Server>();
+
+/**
+ * Stops a server served by `serveApp` the graceful way: no new connections, idle ones closed at
+ * once, and every response still to be sent says `Connection: close`, so each busy connection
+ * closes after its response has gone out (never in the middle of one). `onClosed` runs when the
+ * last connection has closed.
+ */
+export function closeGracefully(server: Server, onClosed: () => void): void {
+  closing.add(server);
+  for (const response of openResponses.get(server) ?? []) {
+    if (!response.headersSent) response.shouldKeepAlive = false;
+  }
+  server.close(() => onClosed());
+  server.closeIdleConnections();
 }
