@@ -1,4 +1,5 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Logger } from "../logger.js";
 import { type ProblemCode, problemBody, problemCatalog } from "./problem.js";
@@ -35,17 +36,14 @@ export function serveApp(
       return problem("INTERNAL_ERROR");
     },
   });
-  const responses = new Set<ServerResponse>();
-  const server = createServer((request, response) => {
-    if (closing.has(server)) {
-      response.shouldKeepAlive = false;
-    } else {
-      responses.add(response);
-      response.once("close", () => responses.delete(response));
-    }
-    return listener(request, response);
+  const server = createServer(listener);
+  // Per connection, not per request: a listener on every response cost throughput and memory.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
-  openResponses.set(server, responses);
+  openSockets.set(server, sockets);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, hostname, () => {
@@ -56,19 +54,23 @@ export function serveApp(
   });
 }
 
-const openResponses = new WeakMap<Server, Set<ServerResponse>>();
-const closing = new WeakSet<Server>();
+const openSockets = new WeakMap<Server, Set<Socket>>();
 
 /**
  * Stops a server served by `serveApp` the graceful way: no new connections, idle ones closed at
- * once, and every response still to be sent says `Connection: close`, so each busy connection
- * closes after its response has gone out (never in the middle of one). `onClosed` runs when the
- * last connection has closed.
+ * once, and every response still to be sent says `Connection: close` (the one a connection is
+ * working on, and any request that still arrives on it), so each busy connection closes after
+ * its response has gone out, never in the middle of one. `onClosed` runs when the last
+ * connection has closed.
  */
 export function closeGracefully(server: Server, onClosed: () => void): void {
-  closing.add(server);
-  for (const response of openResponses.get(server) ?? []) {
-    if (!response.headersSent) response.shouldKeepAlive = false;
+  server.prependListener("request", (_request, response) => {
+    response.shouldKeepAlive = false;
+  });
+  for (const socket of openSockets.get(server) ?? []) {
+    // The response a connection is busy with (node's own closeIdleConnections() reads it too).
+    const response = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    if (response && !response.headersSent) response.shouldKeepAlive = false;
   }
   server.close(() => onClosed());
   server.closeIdleConnections();
