@@ -27,6 +27,17 @@ let ipCounter = 0;
 /** A client address of its own, so per-IP limits of one test never touch another's. */
 const freshIp = () => ({ "X-Forwarded-For": `203.0.113.${++ipCounter}` });
 
+/** The status of a signup sent through the trusted proxy on behalf of `address`. */
+const signupFrom = async (address: string) =>
+  (
+    await postJson(
+      ctx.app,
+      "/auth/signup",
+      { username: uniqueName(), password: PASSWORD },
+      { "X-Forwarded-For": address },
+    )
+  ).status;
+
 const wrongLogin = (username: string, ip = freshIp()) =>
   postJson(ctx.app, "/auth/login", { username, password: "not the password" }, ip);
 
@@ -112,15 +123,6 @@ describe("attempts per client IP", () => {
   });
 
   it("counts IPv6 clients by their /64, and IPv4-mapped addresses as IPv4", async () => {
-    const signupFrom = async (address: string) =>
-      (
-        await postJson(
-          ctx.app,
-          "/auth/signup",
-          { username: uniqueName(), password: PASSWORD },
-          { "X-Forwarded-For": address },
-        )
-      ).status;
     const sameNetwork = ["::a", "::b", "::c", ":ffff:ffff:ffff:ffff"].map(
       (host) => `2001:db8:5:6${host}`,
     );
@@ -137,15 +139,6 @@ describe("attempts per client IP", () => {
   });
 
   it("takes an X-Forwarded-For entry with a port (as some proxies write it) as its address", async () => {
-    const signupFrom = async (address: string) =>
-      (
-        await postJson(
-          ctx.app,
-          "/auth/signup",
-          { username: uniqueName(), password: PASSWORD },
-          { "X-Forwarded-For": address },
-        )
-      ).status;
     const v4 = `198.51.100.${++ipCounter}`;
     const v4Statuses = [];
     for (const port of [1000, 2000, 3000, 4000]) v4Statuses.push(await signupFrom(`${v4}:${port}`));

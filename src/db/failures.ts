@@ -86,3 +86,7 @@ export function isConnectionLost(error: unknown): boolean {
  */
 export const isDeadlock = (error: unknown): boolean =>
   asDbError(error)?.code === "ER_LOCK_DEADLOCK";
+
+/** An insert or update named a parent row that is not there (a foreign key failed). */
+export const isMissingParentRow = (error: unknown): boolean =>
+  asDbError(error)?.code === "ER_NO_REFERENCED_ROW_2";

@@ -10,6 +10,9 @@ export interface ServeOptions {
   logger: Logger;
 }
 
+/** The open connections of each server `serveApp` made, for `closeGracefully`. */
+const openSockets = new WeakMap<Server, Set<Socket>>();
+
 const problem = (code: ProblemCode) =>
   new Response(JSON.stringify(problemBody(code)), {
     status: problemCatalog[code].status,
@@ -53,8 +56,6 @@ export function serveApp(
     });
   });
 }
-
-const openSockets = new WeakMap<Server, Set<Socket>>();
 
 /**
  * Stops a server served by `serveApp` the graceful way: no new connections, idle ones closed at

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { usernameKeyId } from "../../auth/accounts.js";
 import { isCommonPassword } from "../../auth/common-passwords.js";
 import { unauthenticated } from "../../auth/require-auth.js";
@@ -6,6 +7,7 @@ import { deleteOtherSessions } from "../../db/sessions.js";
 import { findPasswordHash, replacePasswordHash } from "../../db/user-keys.js";
 import { deleteUserCompletely } from "../../db/users.js";
 import type { AppDeps } from "../../deps.js";
+import type { AppEnv } from "../../http/app-env.js";
 import { problemResponse } from "../../http/problem.js";
 import type { AppRouteHandler } from "../../http/route-handler.js";
 import { commonPasswordIssue } from "../auth/auth.handlers.js";
@@ -19,6 +21,40 @@ async function checkPassword(deps: AppDeps, keyId: string, password: string) {
   const stored = await findPasswordHash(deps.pool, keyId);
   if (stored === null) return "gone";
   return (await deps.hasher.validate(password, stored)) ? stored : "wrong";
+}
+
+type WriteOutcome = "done" | "changed" | "gone";
+
+/**
+ * Checks `password`, then runs `write`, which must only take effect while the stored hash is
+ * still the one checked (else "changed"). A hash that changed meanwhile is a password change or
+ * a deletion, which win, or a login's re-hash of the same password, which does not: so the
+ * password is checked once more against the hash now stored, and the write tried once more.
+ */
+async function writeIfPassword(
+  deps: AppDeps,
+  keyId: string,
+  password: string,
+  write: (checkedHash: string) => Promise<WriteOutcome>,
+): Promise<WriteOutcome | "wrong"> {
+  const checked = await checkPassword(deps, keyId, password);
+  if (checked === "gone" || checked === "wrong") return checked;
+  const outcome = await write(checked);
+  if (outcome !== "changed") return outcome;
+  const again = await checkPassword(deps, keyId, password);
+  if (again === "gone") return "gone";
+  if (again === "wrong") return "changed";
+  return write(again);
+}
+
+/**
+ * The answer to a refused write: 401 when the account is gone, 400 INVALID_CREDENTIALS for a
+ * wrong password (counted against the account) or a password that stopped being current.
+ */
+function refused(c: Context<AppEnv>, outcome: "wrong" | "changed" | "gone") {
+  if (outcome === "gone") return unauthenticated(c, true);
+  if (outcome === "wrong") c.set("credentialsRejected", true);
+  return problemResponse(c, "INVALID_CREDENTIALS");
 }
 
 /**
@@ -38,22 +74,12 @@ export const changePasswordHandler: AppRouteHandler<typeof changePassword> = asy
   const session = c.get("session");
   const { username, userId } = session.user;
   const keyId = usernameKeyId(username);
-  const checked = await checkPassword(deps, keyId, currentPassword);
-  if (checked === "gone") return unauthenticated(c, true);
-  if (checked === "wrong") {
-    c.set("credentialsRejected", true);
-    return problemResponse(c, "INVALID_CREDENTIALS");
-  }
-  const newHash = await deps.hasher.generate(newPassword);
-  if (!(await replacePasswordHash(deps.pool, keyId, checked, newHash))) {
-    // The hash changed meanwhile: another change or a deletion (which win), or a login's
-    // re-hash of the same password (which does not: check again against the hash now stored).
-    const again = await checkPassword(deps, keyId, currentPassword);
-    if (again === "gone") return unauthenticated(c, true);
-    if (again === "wrong" || !(await replacePasswordHash(deps.pool, keyId, again, newHash))) {
-      return problemResponse(c, "INVALID_CREDENTIALS");
-    }
-  }
+  let newHash: string | undefined; // made once, after the current password checked out
+  const outcome = await writeIfPassword(deps, keyId, currentPassword, async (checkedHash) => {
+    newHash ??= await deps.hasher.generate(newPassword);
+    return (await replacePasswordHash(deps.pool, keyId, checkedHash, newHash)) ? "done" : "changed";
+  });
+  if (outcome !== "done") return refused(c, outcome);
   // After the new hash is in place, so no session made with the old password survives.
   await deleteOtherSessions(deps.pool, userId, hashSessionToken(session.sessionId));
   await deps.rateLimits.clearAccountFailures(username);
@@ -63,26 +89,13 @@ export const changePasswordHandler: AppRouteHandler<typeof changePassword> = asy
 export const deleteAccountHandler: AppRouteHandler<typeof deleteAccount> = async (c) => {
   const { password } = c.req.valid("json");
   const deps = c.get("deps");
-  const session = c.get("session");
-  const keyId = usernameKeyId(session.user.username);
-  const checked = await checkPassword(deps, keyId, password);
-  if (checked === "gone") return unauthenticated(c, true);
-  if (checked === "wrong") {
-    c.set("credentialsRejected", true);
-    return problemResponse(c, "INVALID_CREDENTIALS");
-  }
-  let outcome = await deleteUserCompletely(deps.pool, session.user.userId, keyId, checked);
-  if (outcome === "changed") {
-    // The hash changed after the check: a password change (which wins: the old password no
-    // longer deletes the account) or a login's re-hash of the same password (check again).
-    const again = await checkPassword(deps, keyId, password);
-    if (again === "gone") outcome = "gone";
-    else if (again !== "wrong") {
-      outcome = await deleteUserCompletely(deps.pool, session.user.userId, keyId, again);
-    }
-  }
-  if (outcome === "gone") return unauthenticated(c, true);
-  if (outcome === "changed") return problemResponse(c, "INVALID_CREDENTIALS");
-  await deps.rateLimits.clearAccountFailures(session.user.username);
+  const { userId, username } = c.get("session").user;
+  const keyId = usernameKeyId(username);
+  const outcome = await writeIfPassword(deps, keyId, password, async (checkedHash) => {
+    const deleted = await deleteUserCompletely(deps.pool, userId, keyId, checkedHash);
+    return deleted === "deleted" ? "done" : deleted;
+  });
+  if (outcome !== "done") return refused(c, outcome);
+  await deps.rateLimits.clearAccountFailures(username);
   return c.body(null, 204);
 };

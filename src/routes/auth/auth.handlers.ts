@@ -1,7 +1,7 @@
 import { LuciaError, type Session } from "lucia";
 import { createUsernameUser, USERNAME_PROVIDER, usernameKeyId } from "../../auth/accounts.js";
 import { isCommonPassword } from "../../auth/common-passwords.js";
-import { isDeadlock } from "../../db/failures.js";
+import { isDeadlock, isMissingParentRow } from "../../db/failures.js";
 import { findPasswordHash, replacePasswordHash } from "../../db/user-keys.js";
 import type { AppDeps } from "../../deps.js";
 import { problemResponse } from "../../http/problem.js";
@@ -21,11 +21,10 @@ export const commonPasswordIssue = {
 };
 
 /** The account was deleted while the request ran (Lucia finds no user, or the insert no parent). */
-export const isAccountGone = (error: unknown) =>
+const isAccountGone = (error: unknown) =>
   (error instanceof LuciaError &&
     (error.message === "AUTH_INVALID_USER_ID" || error.message === "AUTH_INVALID_KEY_ID")) ||
-  (error instanceof Error &&
-    (error as Error & { code?: string }).code === "ER_NO_REFERENCED_ROW_2");
+  isMissingParentRow(error);
 
 const isRejectedPassword = (error: unknown) =>
   error instanceof LuciaError &&
