@@ -29,7 +29,7 @@ async function columns(table: string) {
 }
 
 describe("npm run db:migrate", () => {
-  it("creates the database, and upgrades one made by the previous schema without losing rows", async () => {
+  it("creates the database, and upgrades one made by the previous schema without losing rows, even from several processes at once", async () => {
     const connection = await mysql.createConnection({
       uri: `${testServerUrl}/`,
       multipleStatements: true,
@@ -42,7 +42,8 @@ describe("npm run db:migrate", () => {
       await connection.end();
     }
     const location = parseDatabaseUrl(`${testServerUrl}/${name}`);
-    await migrate(location);
+    // Three processes starting at once on the old schema: each may find the column missing.
+    await Promise.all([migrate(location), migrate(location), migrate(location)]);
     await migrate(location); // idempotent
     expect(await columns("user_session")).toContain("created_at");
     expect(await columns("rate_limit")).toEqual(["bucket", "hits", "reset_at"]);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD, uniqueName } from "./support/client.js";
 import { type MariaDbServer, startMariaDb } from "./support/mariadb-server.js";
@@ -118,4 +119,55 @@ describe("a database outage", () => {
     }
     await signupAccount();
   }, 90_000);
+});
+
+describe("a read-only database (a demoted primary, maintenance)", () => {
+  it("answers writes with 503, reports not ready, and serves again once writable", async () => {
+    // The app connects as a user without admin rights: read_only binds such users only.
+    const admin = await mysql.createConnection(database.url("lucia_auth"));
+    let readOnlyApi: ServerProcess | undefined;
+    try {
+      await admin.query("CREATE USER IF NOT EXISTS 'app'@'%' IDENTIFIED BY 'app-password'");
+      await admin.query("GRANT ALL ON lucia_auth.* TO 'app'@'%'");
+      readOnlyApi = await startServer({
+        DATABASE_URL: `mysql://app:app-password@127.0.0.1:${database.port}/lucia_auth`,
+        SIGNUPS_PER_IP: "100000",
+      });
+      const base = readOnlyApi.baseUrl;
+      const postTo = (path: string, body: unknown) =>
+        fetch(`${base}${path}`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      const username = uniqueName("ro");
+      const created = await postTo("/auth/signup", { username, password: PASSWORD });
+      expect(created.status).toBe(201);
+      const { sessionId } = (await created.json()) as { sessionId: string };
+
+      await admin.query("SET GLOBAL read_only = ON");
+      expect((await fetch(`${base}/ready`)).status).toBe(503);
+      for (const response of [
+        await postTo("/auth/signup", { username: uniqueName("ro"), password: PASSWORD }),
+        await postTo("/auth/login", { username, password: PASSWORD }),
+      ]) {
+        expect(response.status).toBe(503);
+        expect(((await response.json()) as { code: string }).code).toBe("SERVICE_UNAVAILABLE");
+        expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+      }
+      // Reading a session needs no write.
+      const me = await fetch(`${base}/auth/me`, {
+        headers: { Authorization: `Bearer ${sessionId}` },
+      });
+      expect(me.status).toBe(200);
+
+      await admin.query("SET GLOBAL read_only = OFF");
+      expect((await fetch(`${base}/ready`)).status).toBe(200);
+      expect((await postTo("/auth/login", { username, password: PASSWORD })).status).toBe(200);
+    } finally {
+      await admin.query("SET GLOBAL read_only = OFF").catch(() => undefined);
+      await admin.end();
+      await readOnlyApi?.stop("SIGKILL");
+    }
+  }, 60_000);
 });

@@ -29,7 +29,23 @@ const unavailableCodes = new Set([
  * statement ("WSREP has not yet prepared node for application use"); it ran nothing.
  */
 const NODE_NOT_READY = 1047;
-const unavailableErrnos = new Set([NODE_NOT_READY, 1053, 1205, 1213, 2002, 2003, 2006, 2013]);
+/**
+ * A read-only server (a demoted primary after a failover, maintenance) refuses writes with 1290
+ * ER_OPTION_PREVENTS_STATEMENT, 1792 in a read-only transaction, or 1836 ER_READ_ONLY_MODE: the
+ * database cannot serve the request now, which is a 503, not a bug.
+ */
+const READ_ONLY_ERRNOS = [1290, 1792, 1836];
+const unavailableErrnos = new Set([
+  NODE_NOT_READY,
+  1053,
+  1205,
+  1213,
+  2002,
+  2003,
+  2006,
+  2013,
+  ...READ_ONLY_ERRNOS,
+]);
 
 // mysql2's pool and connections reject with plain Errors for these.
 const unavailableMessages =
@@ -44,9 +60,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return e.fatal === true || unavailableMessages.test(e.message);
 }
 
-/** A Galera node refused a statement because it is joining or without quorum; it ran nothing. */
-export const isNodeNotReady = (error: unknown): boolean =>
-  asDbError(error)?.errno === NODE_NOT_READY;
+/**
+ * A server refused a statement before running it: a Galera node joining or without quorum, or a
+ * read-only server refusing a write. Another node may take it.
+ */
+export function isNodeNotReady(error: unknown): boolean {
+  const errno = asDbError(error)?.errno;
+  return errno === NODE_NOT_READY || (errno !== undefined && READ_ONLY_ERRNOS.includes(errno));
+}
 
 const networkCodes = new Set([
   "ECONNREFUSED",
@@ -63,7 +84,7 @@ const networkCodes = new Set([
 export function isHostUnusable(error: unknown): boolean {
   const e = asDbError(error);
   if (!e) return false;
-  if (e.errno === NODE_NOT_READY || e.fatal === true || isConnectionLost(e)) return true;
+  if (isNodeNotReady(e) || e.fatal === true || isConnectionLost(e)) return true;
   return e.code !== undefined && networkCodes.has(e.code);
 }
 

@@ -4,11 +4,13 @@ import type { Pool, RowDataPacket } from "mysql2/promise";
 export type ValueReader = (sql: string) => Promise<string | undefined>;
 
 /**
- * Whether a server runs statements now. On a Galera node `SELECT 1` works even while it refuses
- * everything else (joining, no quorum), so `wsrep_ready` decides there. `wsrep_on` is read first
+ * Whether a server runs the API's statements now, writes included. A read-only server (a demoted
+ * primary, maintenance) does not. On a Galera node `SELECT 1` works even while it refuses
+ * everything else (joining, no quorum), so `wsrep_ready` decides there. `wsrep_on` is read
  * because MariaDB without Galera reports `wsrep_ready` OFF, and MySQL has neither.
  */
 export async function acceptsStatements(readValue: ValueReader): Promise<boolean> {
+  if ((await readValue("SHOW VARIABLES LIKE 'read_only'")) === "ON") return false;
   if ((await readValue("SHOW VARIABLES LIKE 'wsrep_on'")) !== "ON") return true;
   return (await readValue("SHOW STATUS LIKE 'wsrep_ready'")) === "ON";
 }

@@ -51,7 +51,12 @@ async function migrateOn(location: DatabaseLocation, host: DatabaseHost): Promis
         [location.database, table, column],
       );
       if (rows.length === 0) {
-        await connection.query(`ALTER TABLE \`${table}\` ADD COLUMN \`${column}\` ${definition}`);
+        // Another process starting at the same moment may add it first: that is success too.
+        await connection
+          .query(`ALTER TABLE \`${table}\` ADD COLUMN \`${column}\` ${definition}`)
+          .catch((error: { code?: string }) => {
+            if (error.code !== "ER_DUP_FIELDNAME") throw error;
+          });
       }
     }
   } finally {
