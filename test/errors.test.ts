@@ -102,6 +102,49 @@ describe("request bodies", () => {
     },
   );
 
+  it("answers MALFORMED_JSON for a body that is not UTF-8, instead of replacing the bytes", async () => {
+    const username = uniqueName();
+    const bytes = (password: number[]) =>
+      Uint8Array.from([
+        ...new TextEncoder().encode(`{"username":"${username}","password":"abcdefgh`),
+        ...password,
+        ...new TextEncoder().encode('"}'),
+      ]);
+    // Decoded leniently, both would become "abcdefgh\uFFFD\uFFFD": one password for two.
+    for (const [path, invalid] of [
+      ["/auth/signup", [0xff, 0xff]],
+      ["/auth/login", [0xc0, 0xfe]],
+    ] as const) {
+      const response = await ctx.app.request(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json; charset=iso-8859-1" },
+        body: bytes([...invalid]),
+      });
+      const problem = await expectProblem(response, 400, "MALFORMED_JSON");
+      expect(problem.detail).toMatch(/UTF-8/);
+    }
+    // Valid UTF-8 beyond ASCII is fine.
+    const ok = await ctx.app.request("/auth/signup", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: bytes([...new TextEncoder().encode("pässwörd")]),
+    });
+    expect(ok.status).toBe(201);
+  });
+
+  it.each(["gzip", "br", "deflate"])(
+    "answers UNSUPPORTED_MEDIA_TYPE for a body with Content-Encoding %s",
+    async (encoding) => {
+      const response = await ctx.app.request("/auth/signup", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Content-Encoding": encoding },
+        body: JSON.stringify({ username: uniqueName(), password: PASSWORD }),
+      });
+      await expectProblem(response, 415, "UNSUPPORTED_MEDIA_TYPE");
+      expect(response.headers.get("accept-encoding")).toBe("identity");
+    },
+  );
+
   it.each([["[]"], ["null"], ['"text"'], ["42"]])(
     "answers VALIDATION_FAILED for the JSON %s",
     async (body) => {

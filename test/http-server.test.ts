@@ -35,6 +35,8 @@ describe("over real HTTP", () => {
 
     const logout = await fetch(`${server.baseUrl}/auth/logout`, { method: "POST", headers: auth });
     expect(logout.status).toBe(204);
+    // A 204 has no content, so nothing to give a type.
+    expect(logout.headers.get("content-type")).toBeNull();
     const after = await fetch(`${server.baseUrl}/auth/me`, { headers: auth });
     expect(after.status).toBe(401);
     expect(after.headers.get("content-type")).toBe("application/problem+json");
@@ -74,6 +76,13 @@ describe("over real HTTP", () => {
   it.each([
     ["an asterisk request target", "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n"],
     ["a Host header that is no host", "GET /health HTTP/1.1\r\nHost: not a host\r\n"],
+    // These node's own HTTP parser refuses, before any app code runs.
+    ["a header line without a colon", "GET /health HTTP/1.1\r\nHost: localhost\r\nbroken\r\n"],
+    [
+      "a request with two different lengths",
+      "POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n",
+    ],
+    ["a request line that is no request line", "HELLO\r\n"],
   ])("answers %s with a problem, not an empty 400", async (_label, head) => {
     const raw = await rawRequest(`${head}Connection: close\r\n\r\n`);
     const [headers = "", body = ""] = raw.split("\r\n\r\n");
@@ -85,6 +94,36 @@ describe("over real HTTP", () => {
       status: 400,
       code: "BAD_REQUEST",
     });
+  });
+
+  it("answers headers too large for the server with 431 HEADERS_TOO_LARGE problem+json", async () => {
+    const raw = await rawRequest(
+      `GET /auth/me HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${"a".repeat(20_000)}\r\nConnection: close\r\n\r\n`,
+    );
+    const [headers = "", body = ""] = raw.split("\r\n\r\n");
+    expect(headers).toMatch(/^HTTP\/1\.1 431 /);
+    expect(headers.toLowerCase()).toContain("content-type: application/problem+json");
+    expect(JSON.parse(body)).toMatchObject({ status: 431, code: "HEADERS_TOO_LARGE" });
+  });
+
+  it("accepts logout-all with an empty chunked body and a Content-Type, ending every session", async () => {
+    const created = await post("/auth/signup", {
+      username: uniqueName("chunk"),
+      password: PASSWORD,
+    });
+    const { sessionId } = (await created.json()) as { sessionId: string };
+    // A stream body: fetch sends it chunked, with no Content-Length.
+    const response = await fetch(`${server.baseUrl}/auth/logout-all`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${sessionId}`, "Content-Type": "application/json" },
+      body: new ReadableStream({ start: (controller) => controller.close() }),
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(204);
+    const me = await fetch(`${server.baseUrl}/auth/me`, {
+      headers: { Authorization: `Bearer ${sessionId}` },
+    });
+    expect(me.status).toBe(401);
   });
 });
 

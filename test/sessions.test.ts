@@ -111,6 +111,18 @@ describe("POST /auth/logout-all", () => {
     expect((await getWithToken(ctx.app, "/auth/me", laptop)).status).toBe(401);
   });
 
+  it("with a Content-Type but no body ends every session too (clients that always send one)", async () => {
+    const { token: phone, username } = await signup(ctx.app);
+    const laptop = await login(ctx.app, username);
+    const response = await ctx.app.request("/auth/logout-all", {
+      method: "POST",
+      headers: { ...bearer(laptop), "Content-Type": "application/json", "Content-Length": "0" },
+    });
+    expect(response.status).toBe(204);
+    expect((await getWithToken(ctx.app, "/auth/me", phone)).status).toBe(401);
+    expect((await getWithToken(ctx.app, "/auth/me", laptop)).status).toBe(401);
+  });
+
   it("with keepCurrent ends every other session", async () => {
     const { token: phone, username } = await signup(ctx.app);
     const laptop = await login(ctx.app, username);

@@ -3,6 +3,9 @@ import type { AppEnv } from "../http/app-env.js";
 import { problemResponse } from "../http/problem.js";
 import { parseBearerHeader } from "./session-token.js";
 
+/** The Bearer scheme followed by something: a token was sent, however malformed. */
+const sentBearerToken = /^bearer\s+\S/i;
+
 /**
  * Protects a route: a strictly parsed bearer token, validated by Lucia's
  * `validateBearerToken()` (which renews an idle session), puts the session on `c.get("session")`.
@@ -11,7 +14,7 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("Authorization");
   const token = parseBearerHeader(header);
   const session = token ? await validate(c.get("deps").auth, c.req.method, c.req.url, token) : null;
-  if (!session) return unauthenticated(c, /^bearer\b/i.test(header ?? ""));
+  if (!session) return unauthenticated(c, sentBearerToken.test(header ?? ""));
   c.set("session", session);
   await next();
 };

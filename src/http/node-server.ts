@@ -1,4 +1,11 @@
-import { createServer, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  ServerResponse,
+  STATUS_CODES,
+} from "node:http";
 import type { Socket } from "node:net";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Logger } from "../logger.js";
@@ -20,9 +27,74 @@ const problem = (code: ProblemCode) =>
   });
 
 /**
- * `serve()` from @hono/node-server, with two differences:
+ * @hono/node-server gives every response a Content-Type (text/plain when the app set none), a
+ * 204 included, which has no content to describe: a 204 goes out without one.
+ */
+class ApiResponse<
+  Request extends IncomingMessage = IncomingMessage,
+> extends ServerResponse<Request> {
+  override writeHead(statusCode: number, ...rest: unknown[]): this {
+    if (statusCode === 204) {
+      const headers = rest[rest.length - 1];
+      if (headers && typeof headers === "object" && !Array.isArray(headers)) {
+        delete (headers as OutgoingHttpHeaders)["content-type"];
+      }
+      this.removeHeader("content-type");
+    }
+    return super.writeHead(statusCode, ...(rest as [OutgoingHttpHeaders]));
+  }
+}
+
+type ClientSocket = Socket & { _httpMessage?: ServerResponse | null };
+
+/** What node's own parser refuses, as node would answer it (status), but as a problem. */
+function clientErrorCode(error: NodeJS.ErrnoException): ProblemCode {
+  switch (error.code) {
+    case "HPE_HEADER_OVERFLOW":
+      return "HEADERS_TOO_LARGE";
+    case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
+      return "PAYLOAD_TOO_LARGE";
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return "REQUEST_TIMEOUT";
+    default:
+      return "BAD_REQUEST";
+  }
+}
+
+/**
+ * Answers a request node's HTTP parser refused (headers over ~16 KiB, a malformed request line
+ * or header, conflicting lengths) with problem+json, where node would send a bare status line.
+ * Nothing is written when the client has gone or a response is already under way on the
+ * connection (the bytes would land inside it): the connection is just closed, as node does.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket) {
+  if (error.code === "ECONNRESET" || !socket.writable || socket._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const code = clientErrorCode(error);
+  const { status } = problemCatalog[code];
+  const body = JSON.stringify(problemBody(code));
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+      "Content-Type: application/problem+json",
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      "Cache-Control: no-store",
+      "X-Content-Type-Options: nosniff",
+      "Connection: close",
+      "",
+      body,
+    ].join("\r\n"),
+  );
+  socket.once("finish", () => socket.destroy());
+}
+
+/**
+ * `serve()` from @hono/node-server, with three differences:
  * - a request that never becomes a fetch `Request` (an unusable Host header or request target
  *   such as `OPTIONS *`) gets 400 `BAD_REQUEST` problem+json instead of an empty 400;
+ * - a request node's parser refuses gets problem+json too (`answerClientError`);
  * - it resolves once the server listens and rejects when it cannot (a port in use), so start-up
  *   can fail cleanly instead of with an uncaught exception.
  */
@@ -39,7 +111,8 @@ export function serveApp(
       return problem("INTERNAL_ERROR");
     },
   });
-  const server = createServer(listener);
+  const server = createServer({ ServerResponse: ApiResponse }, listener);
+  server.on("clientError", answerClientError);
   // Per connection, not per request: a listener on every response cost throughput and memory.
   const sockets = new Set<Socket>();
   server.on("connection", (socket) => {

@@ -2,17 +2,22 @@ import { type ProblemCode, ProblemSchema, problemBody, problemCatalog } from "./
 
 const descriptions: Record<ProblemCode, string> = {
   BAD_REQUEST:
-    "The request itself is unusable (a malformed Host header or request target); sent by the server before any route runs.",
-  MALFORMED_JSON: "The body is not parseable JSON.",
+    "The request itself is unusable (malformed request line or headers, a bad Host header, a request target such as `OPTIONS *`); sent by the server before any route runs.",
+  MALFORMED_JSON: "The body is not parseable JSON, or not UTF-8.",
   VALIDATION_FAILED: "The body breaks the schema; `errors[]` says which field.",
   INVALID_CREDENTIALS: "Unknown username or wrong password (one answer for both).",
   UNAUTHENTICATED:
     'No valid, unexpired session. Carries `WWW-Authenticate: Bearer realm="api"` (with `error="invalid_token"` when a token was sent).',
   NOT_FOUND: "No such resource.",
+  REQUEST_TIMEOUT:
+    "The client took too long to send the request's headers or body; sent by the server before any route runs.",
   USERNAME_TAKEN: "The username exists already, in some letter case.",
   PAYLOAD_TOO_LARGE: "The body is larger than 16 KiB.",
-  UNSUPPORTED_MEDIA_TYPE: "The body is not application/json.",
+  UNSUPPORTED_MEDIA_TYPE:
+    "The body is not application/json, or is compressed (`Content-Encoding` other than identity).",
   RATE_LIMITED: "Too many attempts; `Retry-After` says how many seconds to wait.",
+  HEADERS_TOO_LARGE:
+    "The request's headers are larger than the server accepts (about 16 KiB); sent by the server before any route runs.",
   INTERNAL_ERROR: "A bug; details are in the server log only.",
   SERVICE_UNAVAILABLE:
     "The database is unreachable or the server is shedding load; retry after `Retry-After` seconds.",

@@ -9,10 +9,12 @@ export const problemCatalog = {
   INVALID_CREDENTIALS: { status: 400, title: "Invalid username or password" },
   UNAUTHENTICATED: { status: 401, title: "Authentication required" },
   NOT_FOUND: { status: 404, title: "Not found" },
+  REQUEST_TIMEOUT: { status: 408, title: "Request timeout" },
   USERNAME_TAKEN: { status: 409, title: "Username already taken" },
   PAYLOAD_TOO_LARGE: { status: 413, title: "Payload too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
+  HEADERS_TOO_LARGE: { status: 431, title: "Request header fields too large" },
   INTERNAL_ERROR: { status: 500, title: "Internal server error" },
   SERVICE_UNAVAILABLE: { status: 503, title: "Service unavailable" },
 } as const;

@@ -40,7 +40,7 @@ export interface paths {
                         "application/json": components["schemas"]["SessionResponse"];
                     };
                 };
-                /** @description The body is not parseable JSON. Or: The body breaks the schema; `errors[]` says which field. */
+                /** @description The body is not parseable JSON, or not UTF-8. Or: The body breaks the schema; `errors[]` says which field. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -67,7 +67,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not application/json. */
+                /** @description The body is not application/json, or is compressed (`Content-Encoding` other than identity). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -151,7 +151,7 @@ export interface paths {
                         "application/json": components["schemas"]["SessionResponse"];
                     };
                 };
-                /** @description Unknown username or wrong password (one answer for both). Or: The body is not parseable JSON. Or: The body breaks the schema; `errors[]` says which field. */
+                /** @description Unknown username or wrong password (one answer for both). Or: The body is not parseable JSON, or not UTF-8. Or: The body breaks the schema; `errors[]` says which field. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -169,7 +169,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not application/json. */
+                /** @description The body is not application/json, or is compressed (`Content-Encoding` other than identity). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -306,7 +306,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Unknown username or wrong password (one answer for both). Or: The body is not parseable JSON. Or: The body breaks the schema; `errors[]` says which field. */
+                /** @description Unknown username or wrong password (one answer for both). Or: The body is not parseable JSON, or not UTF-8. Or: The body breaks the schema; `errors[]` says which field. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -335,7 +335,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not application/json. */
+                /** @description The body is not application/json, or is compressed (`Content-Encoding` other than identity). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -634,7 +634,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The body is not parseable JSON. Or: The body breaks the schema; `errors[]` says which field. */
+                /** @description The body is not parseable JSON, or not UTF-8. Or: The body breaks the schema; `errors[]` says which field. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -663,7 +663,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not application/json. */
+                /** @description The body is not application/json, or is compressed (`Content-Encoding` other than identity). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -734,7 +734,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Unknown username or wrong password (one answer for both). Or: The body is not parseable JSON. Or: The body breaks the schema; `errors[]` says which field. */
+                /** @description Unknown username or wrong password (one answer for both). Or: The body is not parseable JSON, or not UTF-8. Or: The body breaks the schema; `errors[]` says which field. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -763,7 +763,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not application/json. */
+                /** @description The body is not application/json, or is compressed (`Content-Encoding` other than identity). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -942,7 +942,7 @@ export interface components {
              * @description Stable, machine-readable error code: switch on this, not on the title.
              * @enum {string}
              */
-            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "NOT_FOUND" | "USERNAME_TAKEN" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "INVALID_CREDENTIALS" | "UNAUTHENTICATED" | "NOT_FOUND" | "REQUEST_TIMEOUT" | "USERNAME_TAKEN" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
             /** @example Try again in 60 seconds. */
             detail?: string;
             /** @description Present with VALIDATION_FAILED: which field broke which rule. */
