@@ -4,15 +4,23 @@ import type { Pool, RowDataPacket } from "mysql2/promise";
 export type ValueReader = (sql: string) => Promise<string | undefined>;
 
 /**
- * Whether a server runs the API's statements now, writes included. A read-only server (a demoted
- * primary, maintenance) does not. On a Galera node `SELECT 1` works even while it refuses
- * everything else (joining, no quorum), so `wsrep_ready` decides there. `wsrep_on` is read
+ * Whether a server runs statements now. On a Galera node `SELECT 1` works even while it refuses
+ * everything else (joining, no quorum), so `wsrep_ready` decides there. `wsrep_on` is read first
  * because MariaDB without Galera reports `wsrep_ready` OFF, and MySQL has neither.
  */
 export async function acceptsStatements(readValue: ValueReader): Promise<boolean> {
-  if ((await readValue("SHOW VARIABLES LIKE 'read_only'")) === "ON") return false;
   if ((await readValue("SHOW VARIABLES LIKE 'wsrep_on'")) !== "ON") return true;
   return (await readValue("SHOW STATUS LIKE 'wsrep_ready'")) === "ON";
+}
+
+/**
+ * Whether a server can serve every request, writes included: it runs statements and is not
+ * read-only (a demoted primary, maintenance). Only readiness asks this; the pool keeps reading
+ * from a read-only server, since session checks need no write.
+ */
+export async function acceptsWrites(readValue: ValueReader): Promise<boolean> {
+  if ((await readValue("SHOW VARIABLES LIKE 'read_only'")) === "ON") return false;
+  return acceptsStatements(readValue);
 }
 
 /** Whether the database can serve requests, answered within `timeoutMs`. */
@@ -26,7 +34,7 @@ export async function isDatabaseReady(pool: Pool, timeoutMs: number): Promise<bo
     return rows[0]?.Value as string | undefined;
   };
   try {
-    return await Promise.race([acceptsStatements(readValue).catch(() => false), timedOut]);
+    return await Promise.race([acceptsWrites(readValue).catch(() => false), timedOut]);
   } finally {
     clearTimeout(timer);
   }

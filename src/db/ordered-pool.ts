@@ -20,8 +20,9 @@ type Statement = (...args: unknown[]) => Promise<unknown>;
  * The servers of one multi-primary cluster (Galera), used in order: everything goes to the first
  * node that is not offline, so the cluster sees one writer and this process's own requests never
  * conflict across nodes. A node goes offline for `retryAfterMs` when a connect to it fails, when
- * a new connection finds it not ready (or read-only), or when it refuses a statement as not
- * ready (1047) or read-only; the next request after that tries it again.
+ * a new connection finds it not ready, or when it refuses a statement as not ready (1047) or as
+ * read-only (a write on a demoted node: reads still go there while no other node is online);
+ * the next request after that tries it again.
  *
  * mysql2's PoolCluster fails over on a failed connect only: a restarted Galera node accepts
  * connections while it catches up (IST) and refuses every statement meanwhile, and PoolCluster
