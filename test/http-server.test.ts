@@ -2,9 +2,11 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD, uniqueName } from "./support/client.js";
 import { listen } from "./support/http-server.js";
+import { captureLogs } from "./support/log-capture.js";
 import { useTestApp } from "./support/test-app.js";
 
-const ctx = useTestApp({ CORS_ORIGINS: ["http://spa.example"] });
+const logs = captureLogs();
+const ctx = useTestApp({ CORS_ORIGINS: ["http://spa.example"] }, logs.logger);
 let server: Awaited<ReturnType<typeof listen>>;
 beforeAll(async () => {
   server = await listen(ctx.app);
@@ -94,6 +96,34 @@ describe("over real HTTP", () => {
       status: 400,
       code: "BAD_REQUEST",
     });
+  });
+
+  it("answers a malformed chunk in the body with 400 BAD_REQUEST problem+json", async () => {
+    // Node's parser fails after the headers, once the request has reached the app.
+    const raw = await rawRequest(
+      "POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n{}\r\n0\r\n\r\n",
+    );
+    const [headers = "", body = ""] = raw.split("\r\n\r\n");
+    expect(headers).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(body)).toMatchObject({ status: 400, code: "BAD_REQUEST" });
+  });
+
+  it("does not log a client that hangs up mid-body as a service outage", async () => {
+    const { port } = new URL(server.baseUrl);
+    const socket = connect(Number(port), "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(
+      `POST /auth/signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"username":`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    let line: Record<string, unknown> | undefined;
+    for (let i = 0; i < 50 && !line; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      line = logs.lines().find((l) => l.msg === "client closed the connection mid-body");
+    }
+    expect(line?.level).toBe(30);
+    expect(logs.lines().filter((l) => Number(l.level) >= 40)).toEqual([]);
   });
 
   it("answers headers too large for the server with 431 HEADERS_TOO_LARGE problem+json", async () => {

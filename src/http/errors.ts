@@ -46,6 +46,11 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
       // Hono's JSON validator throws a 400 HTTPException when the body does not parse.
       if (error.status === 400) return problemResponse(c, "MALFORMED_JSON");
     }
+    if (isClientAbort(error)) {
+      // The client went away mid-body: nobody reads this answer, and it is no outage.
+      logger.info({ requestId: c.get("requestId") }, "client closed the connection mid-body");
+      return problemResponse(c, "MALFORMED_JSON", { detail: "The body did not arrive in full." });
+    }
     if (error instanceof ServiceUnavailableError || isDatabaseUnavailable(error)) {
       logger.warn({ err: summarize(error), requestId: c.get("requestId") }, "service unavailable");
       return unavailable(c);
@@ -54,6 +59,15 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
     return problemResponse(c, "INTERNAL_ERROR");
   };
 }
+
+/**
+ * Node's error for a request body cut short by the client ("aborted", ECONNRESET), as it reaches
+ * a body reader. (A database connection reset has another message.)
+ */
+const isClientAbort = (error: unknown) =>
+  error instanceof Error &&
+  error.message === "aborted" &&
+  (error as Error & { code?: string }).code === "ECONNRESET";
 
 /** Enough of an expected error to diagnose it, without its stack. */
 function summarize(error: unknown) {

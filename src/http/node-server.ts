@@ -62,13 +62,14 @@ function clientErrorCode(error: NodeJS.ErrnoException): ProblemCode {
 }
 
 /**
- * Answers a request node's HTTP parser refused (headers over ~16 KiB, a malformed request line
- * or header, conflicting lengths) with problem+json, where node would send a bare status line.
- * Nothing is written when the client has gone or a response is already under way on the
- * connection (the bytes would land inside it): the connection is just closed, as node does.
+ * Answers a request node's HTTP parser refused (headers over ~16 KiB, a malformed request line,
+ * header or chunk, conflicting lengths, a client too slow) with problem+json, where node would
+ * send a bare status line — in the same cases as node: not when the client has gone, nor once a
+ * response has started on the connection (the bytes would land inside it); the connection is
+ * just closed then.
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket) {
-  if (error.code === "ECONNRESET" || !socket.writable || socket._httpMessage) {
+  if (error.code === "ECONNRESET" || !socket.writable || socket._httpMessage?.headersSent) {
     socket.destroy();
     return;
   }
