@@ -9,6 +9,9 @@ const minutes = (n: number) => n * 60_000;
 const MAX_TIMER_MS = 2_147_483_647;
 const timerMessage = `at most ${MAX_TIMER_MS} ms (about 24.8 days): Node's timers cannot wait longer`;
 const timerMs = positiveInt.max(MAX_TIMER_MS, timerMessage);
+/** Sessions longer than this make no sense, and far longer ones break date arithmetic. */
+const TEN_YEARS_MS = 10 * 365 * 24 * 3_600_000;
+const sessionPeriodMs = positiveInt.max(TEN_YEARS_MS, `at most ${TEN_YEARS_MS} ms (10 years)`);
 const flag = z.enum(["true", "false", "1", "0", ""]).transform((v) => v === "true" || v === "1");
 
 /** The environment variables the server reads, with their defaults. `.env.example` mirrors this. */
@@ -32,8 +35,8 @@ export const envSchema = z.object({
   DB_POOL_SIZE: positiveInt.default(16),
   DB_CONNECT_TIMEOUT_MS: timerMs.default(2000),
   REQUEST_TIMEOUT_MS: timerMs.default(5000),
-  SESSION_ACTIVE_PERIOD_MS: positiveInt.default(minutes(60 * 24)),
-  SESSION_IDLE_PERIOD_MS: positiveInt.default(minutes(60 * 24 * 14)),
+  SESSION_ACTIVE_PERIOD_MS: sessionPeriodMs.default(minutes(60 * 24)),
+  SESSION_IDLE_PERIOD_MS: sessionPeriodMs.default(minutes(60 * 24 * 14)),
   // One hash per core. Measured on 2 cores (hashing at the event loop's priority): one hash at
   // a time kept GET /auth/me at 54% of its idle rate during a login storm but halved logins/s.
   HASH_CONCURRENCY: positiveInt.default(availableParallelism()),

@@ -61,6 +61,9 @@ async function runPrimary(config: Config, logger: Logger) {
       logger.fatal({ workerPid: worker.process.pid, code }, "a worker could not start; stopping");
       exitCode = 1;
       stop("SIGTERM");
+    } else if (code !== 0) {
+      // A worker cut off by SHUTDOWN_TIMEOUT_MS (or killed): the whole server did not stop cleanly.
+      exitCode = 1;
     }
     if (Object.keys(cluster.workers ?? {}).length === 0) exit(exitCode);
   });

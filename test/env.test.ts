@@ -22,4 +22,19 @@ describe("configuration", () => {
       expect(longest.ok && longest.config[name as keyof typeof longest.config]).toBe(2_147_483_647);
     },
   );
+
+  it.each(["SESSION_ACTIVE_PERIOD_MS", "SESSION_IDLE_PERIOD_MS"])(
+    "refuses a %s past 10 years (an absurd one made every signup fail with an invalid date)",
+    (name) => {
+      const absurd = parseEnv({ [name]: "9000000000000000" });
+      expect(absurd.ok).toBe(false);
+      expect(absurd.ok ? [] : absurd.errors).toEqual([
+        expect.stringMatching(new RegExp(`^${name}: at most 315360000000 ms`)),
+      ]);
+      const tenYears = parseEnv({ [name]: "315360000000" });
+      expect(tenYears.ok && tenYears.config[name as keyof typeof tenYears.config]).toBe(
+        315_360_000_000,
+      );
+    },
+  );
 });

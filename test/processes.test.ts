@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { promisify } from "node:util";
 import mysql, { type RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -101,6 +101,38 @@ describe("graceful shutdown", () => {
     expect(((await response.json()) as { sessionId: string }).sessionId).toMatch(/^[a-z0-9]{40}$/);
     expect(await exitCode).toBe(0);
     expect(server.logs.map((l) => l.msg)).toContain("stopped");
+  });
+});
+
+describe("graceful shutdown under npm start", () => {
+  it("a SIGTERM sent to npm reaches the server, which stops cleanly before npm exits 0", async () => {
+    const server = await startServer({ DATABASE_URL: db.url }, { viaNpmStart: true });
+    running.push(server);
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+    // What a container runtime or process manager does: signal the process it started.
+    expect(await server.stop("SIGTERM")).toBe(0);
+    expect(server.logs.map((l) => l.msg)).toContain("stopped");
+    await expect(fetch(`${server.baseUrl}/health`)).rejects.toThrow();
+  });
+});
+
+describe("graceful shutdown with WEB_CONCURRENCY", () => {
+  it("exits 1 when a worker had to be cut off by SHUTDOWN_TIMEOUT_MS", async () => {
+    const server = await start({ WEB_CONCURRENCY: "2", SHUTDOWN_TIMEOUT_MS: "1000" }, 2);
+    const { port } = new URL(server.baseUrl);
+    // A request whose body never completes keeps its connection busy past the timeout.
+    const socket = connect(Number(port), "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(
+      'POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user',
+    );
+    socket.on("error", () => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      expect(await server.stop("SIGTERM")).toBe(1);
+    } finally {
+      socket.destroy();
+    }
   });
 });
 

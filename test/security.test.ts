@@ -306,6 +306,13 @@ describe("at the edge", () => {
       `/auth/sessions//${token}`,
       `/Auth/Sessions/${token}`,
       `/auth/sessions%2F${token}`,
+      // Mistyped paths with a token pasted in: 404s, logged like any other request.
+      `/auth%2Fsessions/${token}`,
+      `/auth/session/${token}`,
+      `/auth/sessions%20/${token}`,
+      `/auth/me/${token}`,
+      `/auth/me;${token}`,
+      `/${token}`,
     ]) {
       await app.request(path, { headers: bearer(token) });
     }
@@ -315,6 +322,7 @@ describe("at the edge", () => {
     expect(logs.lines().length).toBeGreaterThanOrEqual(5);
     expect(text).toContain(username.length > 0 ? "/auth/login" : "");
     expect(text).toContain('"path":"/auth/sessions/:id"');
+    expect(text).toContain('"path":"/auth/me/:redacted"');
     for (const secret of [password, sessionId, token]) expect(text).not.toContain(secret);
     expect(text.toLowerCase()).not.toContain("authorization");
   });

@@ -19,9 +19,12 @@ const root = new URL("../../", import.meta.url);
  */
 export async function startServer(
   env: Record<string, string>,
-  options: { workers?: number; timeoutMs?: number } = {},
+  options: { workers?: number; timeoutMs?: number; viaNpmStart?: boolean } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+  const [command, args] = options.viaNpmStart
+    ? ["npm", ["start", "--silent"]]
+    : [process.execPath, ["--import", "tsx", "src/server.ts"]];
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
