@@ -174,4 +174,41 @@ describe("a read-only database (a demoted primary, maintenance)", () => {
       await readOnlyApi?.stop("SIGKILL");
     }
   }, 60_000);
+
+  it("with a read-only first node and a writable second one, stays ready and serves writes", async () => {
+    const second = await startMariaDb();
+    const admins = await Promise.all(
+      [database, second].map((node) => mysql.createConnection(node.url(""))),
+    );
+    let twoNodeApi: ServerProcess | undefined;
+    try {
+      for (const admin of admins) {
+        await admin.query("CREATE DATABASE IF NOT EXISTS lucia_auth");
+        await admin.query("CREATE USER IF NOT EXISTS 'app'@'%' IDENTIFIED BY 'app-password'");
+        await admin.query("GRANT ALL ON lucia_auth.* TO 'app'@'%'");
+      }
+      await admins[0]?.query("SET GLOBAL read_only = ON");
+      twoNodeApi = await startServer({
+        DATABASE_URL: `mysql://app:app-password@127.0.0.1:${database.port},127.0.0.1:${second.port}/lucia_auth`,
+        SIGNUPS_PER_IP: "100000",
+      });
+      const base = twoNodeApi.baseUrl;
+      const ready = async () => (await fetch(`${base}/ready`)).status;
+      expect(await ready()).toBe(200);
+      const created = await fetch(`${base}/auth/signup`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: uniqueName("two"), password: PASSWORD }),
+      });
+      expect(created.status).toBe(201);
+      // Also once the read-only node's 3 s off-line period has passed.
+      await sleep(3500);
+      expect(await ready()).toBe(200);
+    } finally {
+      await admins[0]?.query("SET GLOBAL read_only = OFF").catch(() => undefined);
+      await Promise.all(admins.map((admin) => admin.end()));
+      await twoNodeApi?.stop("SIGKILL");
+      await second.destroy();
+    }
+  }, 90_000);
 });

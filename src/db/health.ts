@@ -23,6 +23,14 @@ export async function acceptsWrites(readValue: ValueReader): Promise<boolean> {
   return acceptsStatements(readValue);
 }
 
+/** A pool over several servers answers readiness itself (see OrderedPool). */
+export interface ReadinessAware {
+  anyNodeAcceptsWrites(timeoutMs: number): Promise<boolean>;
+}
+
+const isReadinessAware = (pool: object): pool is ReadinessAware =>
+  typeof (pool as Partial<ReadinessAware>).anyNodeAcceptsWrites === "function";
+
 /** Whether the database can serve requests, answered within `timeoutMs`. */
 export async function isDatabaseReady(pool: Pool, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -34,7 +42,10 @@ export async function isDatabaseReady(pool: Pool, timeoutMs: number): Promise<bo
     return rows[0]?.Value as string | undefined;
   };
   try {
-    return await Promise.race([acceptsWrites(readValue).catch(() => false), timedOut]);
+    const check = isReadinessAware(pool)
+      ? pool.anyNodeAcceptsWrites(timeoutMs)
+      : acceptsWrites(readValue);
+    return await Promise.race([check.catch(() => false), timedOut]);
   } finally {
     clearTimeout(timer);
   }

@@ -5,7 +5,7 @@ import mysql, {
   type RowDataPacket,
 } from "mysql2/promise";
 import { isDeadlock, isHostUnusable, isNodeNotReady } from "./failures.js";
-import { acceptsStatements } from "./health.js";
+import { acceptsStatements, acceptsWrites, type ReadinessAware } from "./health.js";
 import { pauseBeforeRetry } from "./retry.js";
 
 interface Node {
@@ -30,7 +30,7 @@ type Statement = (...args: unknown[]) => Promise<unknown>;
  * transfer for a large one). Its `removeNodeErrorCount` must also be 1, or a refused first node
  * is retried in a tight loop that never fails over.
  */
-export class OrderedPool {
+export class OrderedPool implements ReadinessAware {
   private readonly nodes: Node[];
   /** mysql2's connection objects (they outlive each loan) found ready once. */
   private readonly ready = new WeakSet<object>();
@@ -59,6 +59,30 @@ export class OrderedPool {
   execute(...args: unknown[]) {
     return this.run((connection) =>
       (connection.execute as unknown as Statement).apply(connection, args),
+    );
+  }
+
+  /**
+   * Readiness: whether some node takes writes now, asked of every node at once. Statements go to
+   * the first node that runs them, and a write it refuses as read-only moves on to the next, so
+   * one read-only node (maintenance, a demoted primary) leaves the instance able to serve.
+   */
+  async anyNodeAcceptsWrites(timeoutMs: number): Promise<boolean> {
+    const checks = this.nodes.map(async (node) => {
+      const connection = await node.pool.getConnection();
+      try {
+        const ok = await acceptsWrites(async (sql) => {
+          const [rows] = await connection.query<RowDataPacket[]>({ sql, timeout: timeoutMs });
+          return rows[0]?.Value as string | undefined;
+        });
+        if (!ok) throw new Error("this node does not take writes now");
+      } finally {
+        connection.release();
+      }
+    });
+    return Promise.any(checks).then(
+      () => true,
+      () => false,
     );
   }
 
