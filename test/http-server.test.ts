@@ -108,6 +108,16 @@ describe("over real HTTP", () => {
     expect(JSON.parse(body)).toMatchObject({ status: 400, code: "BAD_REQUEST" });
   });
 
+  it("does not answer garbage pipelined after a complete request in that request's place", async () => {
+    const username = uniqueName("pipe");
+    const body = JSON.stringify({ username, password: PASSWORD });
+    const raw = await rawRequest(
+      `POST /auth/signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GARBAGE\r\n\r\n`,
+    );
+    // Never a 400 the client would read as the signup's answer: the signup's own answer, or none.
+    expect(raw).not.toMatch(/^HTTP\/1\.1 400 /);
+  });
+
   it("does not log a client that hangs up mid-body as a service outage", async () => {
     const { port } = new URL(server.baseUrl);
     const socket = connect(Number(port), "127.0.0.1");

@@ -64,12 +64,19 @@ function clientErrorCode(error: NodeJS.ErrnoException): ProblemCode {
 /**
  * Answers a request node's HTTP parser refused (headers over ~16 KiB, a malformed request line,
  * header or chunk, conflicting lengths, a client too slow) with problem+json, where node would
- * send a bare status line — in the same cases as node: not when the client has gone, nor once a
- * response has started on the connection (the bytes would land inside it); the connection is
- * just closed then.
+ * send a bare status line. It only answers the request the error belongs to: when the client has
+ * gone, a response has started, or the connection still owes the answer to an earlier, complete
+ * request (garbage pipelined after it: the client would take this answer for that one), the
+ * connection is just closed.
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket) {
-  if (error.code === "ECONNRESET" || !socket.writable || socket._httpMessage?.headersSent) {
+  const pending = socket._httpMessage;
+  if (
+    error.code === "ECONNRESET" ||
+    !socket.writable ||
+    pending?.headersSent ||
+    pending?.req?.complete
+  ) {
     socket.destroy();
     return;
   }
