@@ -48,8 +48,10 @@ async function runPrimary(config: Config, logger: Logger) {
   // is tried again a second later. Before any worker ever listened, a death means start-up
   // itself fails (a port in use, say): retrying would loop forever, so stop instead.
   let served = false;
-  cluster.on("listening", () => {
+  const listened = new Set<number>();
+  cluster.on("listening", (worker) => {
     served = true;
+    listened.add(worker.id);
   });
   cluster.on("exit", (worker, code) => {
     if (!stopping && served) {
@@ -61,8 +63,9 @@ async function runPrimary(config: Config, logger: Logger) {
       logger.fatal({ workerPid: worker.process.pid, code }, "a worker could not start; stopping");
       exitCode = 1;
       stop("SIGTERM");
-    } else if (code !== 0) {
-      // A worker cut off by SHUTDOWN_TIMEOUT_MS (or killed): the whole server did not stop cleanly.
+    } else if (code !== 0 && listened.has(worker.id)) {
+      // A serving worker cut off by SHUTDOWN_TIMEOUT_MS (or killed): the server did not stop
+      // cleanly. (A replacement still starting has no handler yet; the signal just ends it.)
       exitCode = 1;
     }
     if (Object.keys(cluster.workers ?? {}).length === 0) exit(exitCode);

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { promisify } from "node:util";
@@ -133,6 +133,33 @@ describe("graceful shutdown with WEB_CONCURRENCY", () => {
     } finally {
       socket.destroy();
     }
+  });
+});
+
+describe("WEB_CONCURRENCY and a worker replaced during a stop", () => {
+  it("exits 0 on SIGTERM while a crashed worker's replacement is still starting", async () => {
+    const server = await start({ WEB_CONCURRENCY: "2" }, 2);
+    const primary = server.child.pid ?? 0;
+    const workersOf = () => {
+      try {
+        return execFileSync("pgrep", ["-P", String(primary)])
+          .toString()
+          .split(/\s+/)
+          .filter(Boolean);
+      } catch {
+        return [];
+      }
+    };
+    const workers = workersOf();
+    expect(workers).toHaveLength(2);
+    // A worker crashes; the primary starts another a second later.
+    process.kill(Number(workers[0]), "SIGKILL");
+    for (let i = 0; i < 100 && workersOf().every((pid) => workers.includes(pid)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(workersOf().some((pid) => !workers.includes(pid))).toBe(true);
+    // An ordinary stop while the replacement is not listening yet.
+    expect(await server.stop("SIGTERM")).toBe(0);
   });
 });
 
