@@ -4,13 +4,18 @@ import type { Pool, RowDataPacket } from "mysql2/promise";
 export type ValueReader = (sql: string) => Promise<string | undefined>;
 
 /**
- * Whether a server runs statements now. On a Galera node `SELECT 1` works even while it refuses
- * everything else (joining, no quorum), so `wsrep_ready` decides there. `wsrep_on` is read first
- * because MariaDB without Galera reports `wsrep_ready` OFF, and MySQL has neither.
+ * Whether a server runs statements now, on current data. On a Galera node `SELECT 1` works even
+ * while it refuses everything else (joining, no quorum), so `wsrep_ready` decides there; and a
+ * node that has rejoined runs statements (JOINED) before it has applied what it missed, where a
+ * read could miss a session made meanwhile, so only a Synced node (state 4) or a donor (2, the
+ * source of a state transfer) counts. `wsrep_on` is read first because MariaDB without Galera
+ * reports `wsrep_ready` OFF, and MySQL has neither.
  */
 export async function acceptsStatements(readValue: ValueReader): Promise<boolean> {
   if ((await readValue("SHOW VARIABLES LIKE 'wsrep_on'")) !== "ON") return true;
-  return (await readValue("SHOW STATUS LIKE 'wsrep_ready'")) === "ON";
+  if ((await readValue("SHOW STATUS LIKE 'wsrep_ready'")) !== "ON") return false;
+  const state = await readValue("SHOW STATUS LIKE 'wsrep_local_state'");
+  return state === "4" || state === "2";
 }
 
 /**
