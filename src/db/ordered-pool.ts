@@ -12,6 +12,8 @@ interface Node {
   readonly pool: Pool;
   /** Skipped until this time (ms since the epoch) after it failed. */
   offlineUntil: number;
+  /** The readiness check under way on this node, which concurrent checks share. */
+  writableCheck?: Promise<boolean>;
 }
 
 type Statement = (...args: unknown[]) => Promise<unknown>;
@@ -63,27 +65,44 @@ export class OrderedPool implements ReadinessAware {
   }
 
   /**
-   * Readiness: whether some node takes writes now, asked of every node at once. Statements go to
-   * the first node that runs them, and a write it refuses as read-only moves on to the next, so
-   * one read-only node (maintenance, a demoted primary) leaves the instance able to serve.
+   * Readiness: whether some node takes writes now, asked of the online nodes at once (of all of
+   * them when none is). Statements go to the first node that runs them, and a write it refuses as
+   * read-only moves on to the next, so one read-only node (maintenance, a demoted primary)
+   * leaves the instance able to serve. Each node has at most one check under way, shared by
+   * concurrent probes, and a node that cannot be reached goes offline as for a statement: a load
+   * balancer probing often must not queue connection attempts on a dead node ahead of requests.
    */
   async anyNodeAcceptsWrites(timeoutMs: number): Promise<boolean> {
-    const checks = this.nodes.map(async (node) => {
-      const connection = await node.pool.getConnection();
-      try {
-        const ok = await acceptsWrites(async (sql) => {
-          const [rows] = await connection.query<RowDataPacket[]>({ sql, timeout: timeoutMs });
-          return rows[0]?.Value as string | undefined;
-        });
-        if (!ok) throw new Error("this node does not take writes now");
-      } finally {
-        connection.release();
-      }
+    const now = Date.now();
+    const online = this.nodes.filter((node) => node.offlineUntil <= now);
+    const checks = (online.length > 0 ? online : this.nodes).map(async (node) => {
+      if (!(await this.takesWrites(node, timeoutMs))) throw new Error("not writable now");
     });
     return Promise.any(checks).then(
       () => true,
       () => false,
     );
+  }
+
+  private takesWrites(node: Node, timeoutMs: number): Promise<boolean> {
+    node.writableCheck ??= (async () => {
+      let connection: PoolConnection | undefined;
+      try {
+        connection = await node.pool.getConnection();
+        const lent = connection;
+        return await acceptsWrites(async (sql) => {
+          const [rows] = await lent.query<RowDataPacket[]>({ sql, timeout: timeoutMs });
+          return rows[0]?.Value as string | undefined;
+        });
+      } catch (error) {
+        if (isHostUnusable(error)) this.takeOffline(node);
+        return false;
+      } finally {
+        connection?.release();
+        node.writableCheck = undefined;
+      }
+    })();
+    return node.writableCheck;
   }
 
   async end(): Promise<void> {

@@ -1,0 +1,46 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDatabaseUrl } from "../src/db/database-url.js";
+import { isDatabaseReady } from "../src/db/health.js";
+import { type Database, openDatabase } from "../src/db/pool.js";
+import { createTestDatabase, type TestDatabase, testServerUrl } from "./support/test-database.js";
+
+// A host that accepts TCP connections and never says a word: a hung server, a black hole.
+let silent: Server;
+const silentSockets: Socket[] = [];
+let db: TestDatabase;
+let database: Database;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  silent = createServer((socket) => silentSockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const address = silent.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const real = new URL(testServerUrl);
+  database = openDatabase(
+    parseDatabaseUrl(`mysql://root@127.0.0.1:${port},${real.host}/${db.name}`),
+    { size: 1, connectTimeoutMs: 500 },
+  );
+});
+afterAll(async () => {
+  await database?.close().catch(() => undefined);
+  for (const socket of silentSockets) socket.destroy();
+  silent?.close();
+  await db?.drop();
+});
+
+describe("readiness with several hosts", () => {
+  it("answers from the healthy node, and frequent probes queue nothing on a hung one", async () => {
+    // A load balancer (or several) probing often while the first node hangs.
+    const probes = await Promise.all(
+      Array.from({ length: 20 }, () => isDatabaseReady(database.pool, 2000)),
+    );
+    expect(probes).toEqual(probes.map(() => true));
+    // Past the connect timeout the hung node is offline; the requests go to the healthy one at
+    // once instead of waiting behind connection attempts the probes left on the hung node.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const started = Date.now();
+    await database.pool.query("SELECT 1");
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+});
