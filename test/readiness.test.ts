@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from "node:net";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDatabaseUrl } from "../src/db/database-url.js";
 import { isDatabaseReady } from "../src/db/health.js";
@@ -42,5 +42,41 @@ describe("readiness with several hosts", () => {
     const started = Date.now();
     await database.pool.query("SELECT 1");
     expect(Date.now() - started).toBeLessThan(400);
+  });
+
+  it("recovers when a pooled connection goes silent (a dropped flow), instead of freezing", async () => {
+    // Node A: a proxy to the real server whose existing flows can go silent while new ones work.
+    const real = new URL(testServerUrl);
+    const flows: { silent: boolean }[] = [];
+    const proxy = createServer((client) => {
+      const flow = { silent: false };
+      flows.push(flow);
+      const upstream = createConnection(Number(real.port || 3306), real.hostname);
+      silentSockets.push(client, upstream);
+      client.on("data", (data) => flow.silent || upstream.write(data));
+      upstream.on("data", (data) => flow.silent || client.write(data));
+      client.on("error", () => undefined);
+      upstream.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const address = proxy.address();
+    const proxyPort = typeof address === "object" && address ? address.port : 0;
+    const silentAddress = silent.address();
+    const silentPort = typeof silentAddress === "object" && silentAddress ? silentAddress.port : 0;
+    const viaProxy = openDatabase(
+      parseDatabaseUrl(`mysql://root@127.0.0.1:${proxyPort},127.0.0.1:${silentPort}/${db.name}`),
+      { size: 2, connectTimeoutMs: 500 },
+    );
+    try {
+      expect(await isDatabaseReady(viaProxy.pool, 1000)).toBe(true);
+      for (const flow of flows) flow.silent = true;
+      const answers: boolean[] = [];
+      for (let i = 0; i < 4; i++) answers.push(await isDatabaseReady(viaProxy.pool, 1000));
+      // The silent connection is given up after one timed-out check, and a new one answers.
+      expect(answers).toContain(true);
+    } finally {
+      await viaProxy.close().catch(() => undefined);
+      proxy.close();
+    }
   });
 });

@@ -65,44 +65,55 @@ export class OrderedPool implements ReadinessAware {
   }
 
   /**
-   * Readiness: whether some node takes writes now, asked of the online nodes at once (of all of
-   * them when none is). Statements go to the first node that runs them, and a write it refuses as
-   * read-only moves on to the next, so one read-only node (maintenance, a demoted primary)
-   * leaves the instance able to serve. Each node has at most one check under way, shared by
-   * concurrent probes, and a node that cannot be reached goes offline as for a statement: a load
-   * balancer probing often must not queue connection attempts on a dead node ahead of requests.
+   * Readiness: whether some node takes writes now, every node asked at once (offline ones too:
+   * the pool falls back to them). Statements go to the first node that runs them, and a write it
+   * refuses as read-only moves on to the next, so one read-only node (maintenance, a demoted
+   * primary) leaves the instance able to serve. Each node has at most one check under way,
+   * shared by concurrent probes and never longer than `timeoutMs`, and a node that cannot be
+   * reached goes offline as for a statement: a load balancer probing often must not queue
+   * connection attempts on a dead node ahead of requests.
    */
   async anyNodeAcceptsWrites(timeoutMs: number): Promise<boolean> {
-    const now = Date.now();
-    const online = this.nodes.filter((node) => node.offlineUntil <= now);
-    const checks = (online.length > 0 ? online : this.nodes).map(async (node) => {
-      if (!(await this.takesWrites(node, timeoutMs))) throw new Error("not writable now");
-    });
-    return Promise.any(checks).then(
+    return Promise.any(
+      this.nodes.map(async (node) => {
+        if (!(await this.takesWrites(node, timeoutMs))) throw new Error("not writable now");
+      }),
+    ).then(
       () => true,
       () => false,
     );
   }
 
   private takesWrites(node: Node, timeoutMs: number): Promise<boolean> {
-    node.writableCheck ??= (async () => {
-      let connection: PoolConnection | undefined;
-      try {
-        connection = await node.pool.getConnection();
-        const lent = connection;
-        return await acceptsWrites(async (sql) => {
-          const [rows] = await lent.query<RowDataPacket[]>({ sql, timeout: timeoutMs });
-          return rows[0]?.Value as string | undefined;
-        });
-      } catch (error) {
-        if (isHostUnusable(error)) this.takeOffline(node);
-        return false;
-      } finally {
-        connection?.release();
-        node.writableCheck = undefined;
-      }
-    })();
+    node.writableCheck ??= new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.checkWrites(node, timeoutMs)
+        .then(resolve)
+        .finally(() => clearTimeout(timer));
+    }).finally(() => {
+      node.writableCheck = undefined;
+    });
     return node.writableCheck;
+  }
+
+  private async checkWrites(node: Node, timeoutMs: number): Promise<boolean> {
+    let connection: PoolConnection | undefined;
+    try {
+      connection = await node.pool.getConnection();
+      const lent = connection;
+      const writable = await acceptsWrites(async (sql) => {
+        const [rows] = await lent.query<RowDataPacket[]>({ sql, timeout: timeoutMs });
+        return rows[0]?.Value as string | undefined;
+      });
+      lent.release();
+      return writable;
+    } catch (error) {
+      // A connection whose statement failed or timed out may still have it pending: never lend
+      // it again.
+      connection?.destroy();
+      if (isHostUnusable(error)) this.takeOffline(node);
+      return false;
+    }
   }
 
   async end(): Promise<void> {
