@@ -79,4 +79,34 @@ describe("readiness with several hosts", () => {
       proxy.close();
     }
   });
+
+  it("keeps one connection attempt at a time on a hung node, even for probes shorter than a connect", async () => {
+    let attempts = 0;
+    const hung = createServer((socket) => {
+      attempts++;
+      silentSockets.push(socket);
+    });
+    await new Promise<void>((resolve) => hung.listen(0, "127.0.0.1", resolve));
+    const address = hung.address();
+    const hungPort = typeof address === "object" && address ? address.port : 0;
+    const real = new URL(testServerUrl);
+    const pair = openDatabase(
+      parseDatabaseUrl(`mysql://root@127.0.0.1:${hungPort},${real.host}/${db.name}`),
+      { size: 1, connectTimeoutMs: 1000 },
+    );
+    try {
+      // Probes every 150 ms, each waiting 100 ms, for 1.5 s.
+      for (let i = 0; i < 10; i++) {
+        expect(await isDatabaseReady(pair.pool, 100)).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      // One attempt per check, and a check only after the previous one ended (1 s each): no
+      // backlog left to drain after the probes stopped.
+      expect(attempts).toBeLessThanOrEqual(2);
+    } finally {
+      await pair.close().catch(() => undefined);
+      hung.close();
+    }
+  }, 15_000);
 });

@@ -69,7 +69,7 @@ export class OrderedPool implements ReadinessAware {
    * the pool falls back to them). Statements go to the first node that runs them, and a write it
    * refuses as read-only moves on to the next, so one read-only node (maintenance, a demoted
    * primary) leaves the instance able to serve. Each node has at most one check under way,
-   * shared by concurrent probes and never longer than `timeoutMs`, and a node that cannot be
+   * shared by concurrent probes (the caller bounds how long it waits), and a node that cannot be
    * reached goes offline as for a statement: a load balancer probing often must not queue
    * connection attempts on a dead node ahead of requests.
    */
@@ -84,13 +84,9 @@ export class OrderedPool implements ReadinessAware {
     );
   }
 
+  /** The node's check under way, or a new one: it ends once its connection and statements do. */
   private takesWrites(node: Node, timeoutMs: number): Promise<boolean> {
-    node.writableCheck ??= new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.checkWrites(node, timeoutMs)
-        .then(resolve)
-        .finally(() => clearTimeout(timer));
-    }).finally(() => {
+    node.writableCheck ??= this.checkWrites(node, timeoutMs).finally(() => {
       node.writableCheck = undefined;
     });
     return node.writableCheck;
