@@ -47,14 +47,10 @@ async function runPrimary(config: Config, logger: Logger) {
   // A worker that dies is replaced, once the cluster has served: a replacement that cannot start
   // is tried again a second later. Before any worker ever listened, a death means start-up
   // itself fails (a port in use, say): retrying would loop forever, so stop instead.
-  let served = false;
   const listened = new Set<number>();
-  cluster.on("listening", (worker) => {
-    served = true;
-    listened.add(worker.id);
-  });
+  cluster.on("listening", (worker) => listened.add(worker.id));
   cluster.on("exit", (worker, code) => {
-    if (!stopping && served) {
+    if (!stopping && listened.size > 0) {
       logger.error({ workerPid: worker.process.pid, code }, "worker died; starting another");
       setTimeout(() => stopping || cluster.fork(), 1000);
       return;

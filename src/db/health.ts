@@ -1,7 +1,15 @@
-import type { Pool, RowDataPacket } from "mysql2/promise";
+import type { Pool, PoolConnection, RowDataPacket } from "mysql2/promise";
 
 /** Runs a `SHOW ... LIKE` statement and returns the Value of its one row. */
 export type ValueReader = (sql: string) => Promise<string | undefined>;
+
+/** A ValueReader on a pool or a lent connection, each statement bounded by `timeoutMs` if given. */
+export function valueReader(on: Pool | PoolConnection, timeoutMs?: number): ValueReader {
+  return async (sql) => {
+    const [rows] = await on.query<RowDataPacket[]>({ sql, timeout: timeoutMs });
+    return rows[0]?.Value as string | undefined;
+  };
+}
 
 /**
  * Whether a server runs statements now, on current data. On a Galera node `SELECT 1` works even
@@ -42,14 +50,10 @@ export async function isDatabaseReady(pool: Pool, timeoutMs: number): Promise<bo
   const timedOut = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
-  const readValue: ValueReader = async (sql) => {
-    const [rows] = await pool.query<RowDataPacket[]>({ sql, timeout: timeoutMs });
-    return rows[0]?.Value as string | undefined;
-  };
   try {
     const check = isReadinessAware(pool)
       ? pool.anyNodeAcceptsWrites(timeoutMs)
-      : acceptsWrites(readValue);
+      : acceptsWrites(valueReader(pool, timeoutMs));
     return await Promise.race([check.catch(() => false), timedOut]);
   } finally {
     clearTimeout(timer);

@@ -1,11 +1,6 @@
-import mysql, {
-  type Pool,
-  type PoolConnection,
-  type PoolOptions,
-  type RowDataPacket,
-} from "mysql2/promise";
+import mysql, { type Pool, type PoolConnection, type PoolOptions } from "mysql2/promise";
 import { isDeadlock, isHostUnusable, isNodeNotReady } from "./failures.js";
-import { acceptsStatements, acceptsWrites, type ReadinessAware } from "./health.js";
+import { acceptsStatements, acceptsWrites, type ReadinessAware, valueReader } from "./health.js";
 import { pauseBeforeRetry } from "./retry.js";
 
 interface Node {
@@ -96,12 +91,8 @@ export class OrderedPool implements ReadinessAware {
     let connection: PoolConnection | undefined;
     try {
       connection = await node.pool.getConnection();
-      const lent = connection;
-      const writable = await acceptsWrites(async (sql) => {
-        const [rows] = await lent.query<RowDataPacket[]>({ sql, timeout: timeoutMs });
-        return rows[0]?.Value as string | undefined;
-      });
-      lent.release();
+      const writable = await acceptsWrites(valueReader(connection, timeoutMs));
+      connection.release();
       return writable;
     } catch (error) {
       // A connection whose statement failed or timed out may still have it pending: never lend
@@ -168,10 +159,7 @@ export class OrderedPool implements ReadinessAware {
   /** New connections are checked once; later loans of them are trusted until a refusal. */
   private async isReady(connection: PoolConnection): Promise<boolean> {
     if (this.ready.has(connection.connection)) return true;
-    const ready = await acceptsStatements(async (sql) => {
-      const [rows] = await connection.query<RowDataPacket[]>(sql);
-      return rows[0]?.Value as string | undefined;
-    });
+    const ready = await acceptsStatements(valueReader(connection));
     if (ready) this.ready.add(connection.connection);
     return ready;
   }

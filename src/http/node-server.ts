@@ -151,7 +151,7 @@ export function closeGracefully(server: Server, onClosed: () => void): void {
   });
   for (const socket of openSockets.get(server) ?? []) {
     // The response a connection is busy with (node's own closeIdleConnections() reads it too).
-    const response = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    const response = (socket as ClientSocket)._httpMessage;
     if (response && !response.headersSent) response.shouldKeepAlive = false;
   }
   server.close(() => onClosed());
