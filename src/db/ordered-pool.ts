@@ -1,6 +1,7 @@
-import mysql, { type Pool, type PoolConnection, type PoolOptions } from "mysql2/promise";
+import type { Pool, PoolConnection, PoolOptions } from "mysql2/promise";
 import { isDeadlock, isHostUnusable, isNodeNotReady } from "./failures.js";
 import { acceptsStatements, acceptsWrites, type ReadinessAware, valueReader } from "./health.js";
+import { createNodePool } from "./pool.js";
 import { pauseBeforeRetry } from "./retry.js";
 
 interface Node {
@@ -37,7 +38,7 @@ export class OrderedPool implements ReadinessAware {
     private readonly retryAfterMs: number,
   ) {
     this.nodes = options.map((nodeOptions) => ({
-      pool: mysql.createPool(nodeOptions),
+      pool: createNodePool(nodeOptions),
       offlineUntil: 0,
     }));
   }
