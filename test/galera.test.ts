@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import mysql from "mysql2/promise";
+import mysql, { type RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.js";
 import { createUsernameUser } from "../src/auth/accounts.js";
@@ -204,6 +204,42 @@ describe("a node that lags behind", () => {
       expect((await answer).status).toBe(200);
     } finally {
       await lock.end();
+    }
+  });
+});
+
+describe("a node that stays behind", () => {
+  it("is left for the next node once a statement's causal wait times out there", async () => {
+    const port = (node: number) => cluster.nodes[node]?.port ?? 0;
+    const database = openDatabase(parseDatabaseUrl(cluster.url(DB)), {
+      size: 2,
+      connectTimeoutMs: 2000,
+    });
+    pools.push(database);
+    const servedBy = async () => {
+      const [rows] = await database.pool.query<RowDataPacket[]>(
+        "SELECT @@port AS port, COUNT(*) AS n FROM auth_user",
+      );
+      return Number(rows[0]?.port);
+    };
+    expect(await servedBy()).toBe(port(0));
+    const lock = await mysql.createConnection({ host: "127.0.0.1", port: port(0), user: "root" });
+    const setCausalTimeout = (period: string) =>
+      queryOnce(port(0), `SET GLOBAL wsrep_provider_options='repl.causal_read_timeout=${period}'`);
+    try {
+      // README: the causal wait's limit belongs below REQUEST_TIMEOUT_MS (Galera's default: 30 s).
+      await setCausalTimeout("PT1S");
+      await lock.query("FLUSH TABLES WITH READ LOCK");
+      // Something committed elsewhere that node 0 cannot apply while it is paused.
+      await queryOnce(
+        port(1),
+        `INSERT INTO ${DB}.rate_limit (bucket, hits, reset_at) VALUES ('behind-${Date.now()}', 1, 0)`,
+      );
+      expect(await servedBy()).toBe(port(1));
+    } finally {
+      await lock.query("UNLOCK TABLES");
+      await lock.end();
+      await setCausalTimeout("PT30S");
     }
   });
 });

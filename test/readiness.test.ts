@@ -80,6 +80,41 @@ describe("readiness with several hosts", () => {
     }
   });
 
+  it("moves to the next node when a new connection's readiness check hangs", async () => {
+    // Node A completes the handshake, then goes silent at the pool's readiness check.
+    const real = new URL(testServerUrl);
+    const proxy = createServer((client) => {
+      let silenced = false;
+      const upstream = createConnection(Number(real.port || 3306), real.hostname);
+      silentSockets.push(client, upstream);
+      client.on("data", (data) => {
+        silenced ||= data.includes("wsrep_on");
+        if (!silenced) upstream.write(data);
+      });
+      upstream.on("data", (data) => silenced || client.write(data));
+      client.on("error", () => undefined);
+      upstream.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const address = proxy.address();
+    const proxyPort = typeof address === "object" && address ? address.port : 0;
+    const pair = openDatabase(
+      parseDatabaseUrl(`mysql://root@127.0.0.1:${proxyPort},${real.host}/${db.name}`),
+      { size: 1, connectTimeoutMs: 500 },
+    );
+    try {
+      const answer = pair.pool.query("SELECT 1 AS one");
+      const outcome = await Promise.race([
+        answer.then(() => "answered"),
+        new Promise((resolve) => setTimeout(resolve, 5000, "still waiting")),
+      ]);
+      expect(outcome).toBe("answered");
+    } finally {
+      await pair.close().catch(() => undefined);
+      proxy.close();
+    }
+  });
+
   it("keeps one connection attempt at a time on a hung node, even for probes shorter than a connect", async () => {
     let attempts = 0;
     const hung = createServer((socket) => {

@@ -35,8 +35,15 @@ const NODE_NOT_READY = 1047;
  * database cannot serve the request now, which is a 503, not a bug.
  */
 const READ_ONLY_ERRNOS = [1290, 1792, 1836];
+/**
+ * 1180 ER_ERROR_DURING_COMMIT is how Galera reports a commit cut off by the node leaving the
+ * cluster: the database is unavailable (503), and the commit's outcome is unknown, so it is never
+ * retried.
+ */
+const ERROR_DURING_COMMIT = 1180;
 const unavailableErrnos = new Set([
   NODE_NOT_READY,
+  ERROR_DURING_COMMIT,
   1053,
   1205,
   1213,
@@ -69,12 +76,14 @@ export function isNodeNotReady(error: unknown): boolean {
   return errno === NODE_NOT_READY || (errno !== undefined && READ_ONLY_ERRNOS.includes(errno));
 }
 
+/** The host could not be reached, or did not answer a check within its time limit. */
 const networkCodes = new Set([
   "ECONNREFUSED",
   "ETIMEDOUT",
   "EHOSTUNREACH",
   "ENOTFOUND",
   "EAI_AGAIN",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
 ]);
 
 /**
@@ -107,6 +116,12 @@ export function isConnectionLost(error: unknown): boolean {
  */
 export const isDeadlock = (error: unknown): boolean =>
   asDbError(error)?.code === "ER_LOCK_DEADLOCK";
+
+/**
+ * A statement waited too long and was rolled back (1205): for a lock, or on Galera for the node
+ * to catch up before it ran (the causal wait, bounded by `repl.causal_read_timeout`).
+ */
+export const isLockWaitTimeout = (error: unknown): boolean => asDbError(error)?.errno === 1205;
 
 /** An insert or update named a parent row that is not there (a foreign key failed). */
 export const isMissingParentRow = (error: unknown): boolean =>

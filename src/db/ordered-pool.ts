@@ -1,5 +1,5 @@
 import type { Pool, PoolConnection, PoolOptions } from "mysql2/promise";
-import { isDeadlock, isHostUnusable, isNodeNotReady } from "./failures.js";
+import { isDeadlock, isHostUnusable, isLockWaitTimeout, isNodeNotReady } from "./failures.js";
 import { acceptsStatements, acceptsWrites, type ReadinessAware, valueReader } from "./health.js";
 import { createNodePool } from "./pool.js";
 import { pauseBeforeRetry } from "./retry.js";
@@ -10,6 +10,8 @@ interface Node {
   offlineUntil: number;
   /** The readiness check under way on this node, which concurrent checks share. */
   writableCheck?: Promise<boolean>;
+  /** How long a new connection's readiness check may take: the connect timeout. */
+  readonly checkTimeoutMs: number;
 }
 
 type Statement = (...args: unknown[]) => Promise<unknown>;
@@ -40,6 +42,7 @@ export class OrderedPool implements ReadinessAware {
     this.nodes = options.map((nodeOptions) => ({
       pool: createNodePool(nodeOptions),
       offlineUntil: 0,
+      checkTimeoutMs: nodeOptions.connectTimeout ?? 10_000,
     }));
   }
 
@@ -110,9 +113,10 @@ export class OrderedPool implements ReadinessAware {
 
   /**
    * Runs one auto-commit statement. It is run again, on the next node, when its node refused it
-   * as not ready (it ran nothing), and again when it was rolled back as a deadlock or a Galera
-   * certification conflict (nothing of it remains): both are safe for any statement. A lost
-   * connection is not retried here, since the statement may have run.
+   * as not ready (it ran nothing) or let it wait too long (a node behind the others: the causal
+   * wait timed out before the statement ran); and again when it was rolled back as a deadlock or
+   * a Galera certification conflict (nothing of it remains): all are safe for any statement. A
+   * lost connection is not retried here, since the statement may have run.
    */
   private async run(statement: (connection: PoolConnection) => Promise<unknown>) {
     for (let attempt = 1; ; attempt++) {
@@ -121,13 +125,13 @@ export class OrderedPool implements ReadinessAware {
         return await statement(connection);
       } catch (error) {
         const notReady = isNodeNotReady(error);
-        if (attempt > this.nodes.length || !(notReady || isDeadlock(error))) throw error;
-        if (notReady) {
-          this.ready.delete(connection.connection);
-          this.takeOffline(node);
-        } else {
-          await pauseBeforeRetry(attempt);
+        const behind = isLockWaitTimeout(error);
+        if (attempt > this.nodes.length || !(notReady || behind || isDeadlock(error))) {
+          throw error;
         }
+        if (notReady) this.ready.delete(connection.connection);
+        if (notReady || behind) this.takeOffline(node);
+        else await pauseBeforeRetry(attempt);
       } finally {
         connection.release();
       }
@@ -144,10 +148,11 @@ export class OrderedPool implements ReadinessAware {
       let connection: PoolConnection | undefined;
       try {
         connection = await node.pool.getConnection();
-        if (await this.isReady(connection)) return { node, connection };
+        if (await this.isReady(node, connection)) return { node, connection };
         connection.release();
       } catch (error) {
-        connection?.release();
+        // The check failed or timed out, and may still be pending: never lend this connection.
+        connection?.destroy();
         // A full wait queue is overload, not a failed node: moving on would only spread it.
         if (!isHostUnusable(error)) throw error;
         firstError ??= error;
@@ -158,9 +163,9 @@ export class OrderedPool implements ReadinessAware {
   }
 
   /** New connections are checked once; later loans of them are trusted until a refusal. */
-  private async isReady(connection: PoolConnection): Promise<boolean> {
+  private async isReady(node: Node, connection: PoolConnection): Promise<boolean> {
     if (this.ready.has(connection.connection)) return true;
-    const ready = await acceptsStatements(valueReader(connection));
+    const ready = await acceptsStatements(valueReader(connection, node.checkTimeoutMs));
     if (ready) this.ready.add(connection.connection);
     return ready;
   }

@@ -66,9 +66,12 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
       c.set("credentialsRejected", true);
       return problemResponse(c, "INVALID_CREDENTIALS");
     }
-    // Only a login that stands clears the account's failures.
+    // Only a login that stands clears the account's failures. The session exists by now, so a
+    // failure to clear them (the count then runs out with its window) must not cost the login.
     await Promise.all([
-      rateLimits.clearAccountFailures(providerUserId),
+      rateLimits.clearAccountFailures(providerUserId).catch((error: unknown) => {
+        deps.logger.warn({ err: error }, "clearing the account's login failures failed");
+      }),
       upgradePasswordHash(deps, keyId, currentHash, password),
     ]);
     return c.json(sessionBody(session), 200);
