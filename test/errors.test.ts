@@ -78,6 +78,9 @@ describe("request bodies", () => {
     // RFC 9110 allows optional whitespace around ";" and "=".
     "application/json ; charset=utf-8",
     "application/json;  charset = utf-8",
+    // …and empty parameters: `*( OWS ";" OWS [ parameter ] )`.
+    "application/json;",
+    "application/json; charset=utf-8;",
   ])("accepts the media type %j", async (contentType) => {
     const response = await ctx.app.request("/auth/signup", {
       method: "POST",

@@ -78,6 +78,9 @@ describe("over real HTTP", () => {
   it.each([
     ["an asterisk request target", "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n"],
     ["a Host header that is no host", "GET /health HTTP/1.1\r\nHost: not a host\r\n"],
+    // RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host header.
+    ["a request without a Host header", "GET /health HTTP/1.1\r\n"],
+    ["a request with two Host headers", "GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n"],
     // These node's own HTTP parser refuses, before any app code runs.
     ["a header line without a colon", "GET /health HTTP/1.1\r\nHost: localhost\r\nbroken\r\n"],
     [
@@ -90,6 +93,8 @@ describe("over real HTTP", () => {
     const [headers = "", body = ""] = raw.split("\r\n\r\n");
     expect(headers).toMatch(/^HTTP\/1\.1 400 /);
     expect(headers.toLowerCase()).toContain("content-type: application/problem+json");
+    // Like every response, it names a request id the client can quote.
+    expect(headers.toLowerCase()).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/);
     expect(JSON.parse(body)).toEqual({
       type: "about:blank",
       title: "Bad request",
@@ -108,14 +113,21 @@ describe("over real HTTP", () => {
     expect(JSON.parse(body)).toMatchObject({ status: 400, code: "BAD_REQUEST" });
   });
 
-  it("does not answer garbage pipelined after a complete request in that request's place", async () => {
+  it("answers a complete request before closing on garbage pipelined after it", async () => {
     const username = uniqueName("pipe");
     const body = JSON.stringify({ username, password: PASSWORD });
     const raw = await rawRequest(
       `POST /auth/signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GARBAGE\r\n\r\n`,
+      { halfClose: false },
     );
-    // Never a 400 the client would read as the signup's answer: the signup's own answer, or none.
-    expect(raw).not.toMatch(/^HTTP\/1\.1 400 /);
+    // The signup's own answer, never a 400 the client would read as the signup's answer.
+    expect(raw).toMatch(/^HTTP\/1\.1 201 /);
+    expect(raw).not.toContain(" 400 ");
+    const early = await rawRequest(
+      "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n",
+      { halfClose: false },
+    );
+    expect(early).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   it("does not log a client that hangs up mid-body as a service outage", async () => {
@@ -168,10 +180,12 @@ describe("over real HTTP", () => {
 });
 
 /** Sends bytes no fetch client would, and returns the whole answer once the server closes. */
-function rawRequest(request: string): Promise<string> {
+function rawRequest(request: string, { halfClose = true } = {}): Promise<string> {
   const { port } = new URL(server.baseUrl);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), "127.0.0.1", () => socket.end(request));
+    const socket = connect(Number(port), "127.0.0.1", () =>
+      halfClose ? socket.end(request) : socket.write(request),
+    );
     let answer = "";
     socket.setEncoding("utf8");
     socket.on("data", (chunk: string) => {

@@ -7,7 +7,7 @@ const jsonMediaType = /^application\/json\s*(;|$)/i;
 /** The spelling @hono/zod-openapi's body validator accepts: no blanks around ";" or "=". */
 const compactJsonMediaType = /^application\/json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
 
-/** `application/json ; charset = utf-8` → `application/json; charset=utf-8`. */
+/** `application/json ; charset = utf-8;` → `application/json; charset=utf-8`. */
 const compact = (mediaType: string) =>
   mediaType
     .split(";")
@@ -17,12 +17,13 @@ const compact = (mediaType: string) =>
         .map((side) => side.trim())
         .join("="),
     )
+    .filter((part) => part !== "")
     .join("; ");
 
 /**
  * Routes with a JSON body answer 415 to any other media type (or none), and to a compressed body
  * (a `Content-Encoding` other than identity; RFC 9110 §15.5.16). RFC 9110 allows blanks around
- * ";" and "=" in a media type; the body validator does not, so such a header is rewritten to the
+ * ";" and "=" in a media type, and empty parameters; the body validator does not, so such a header is rewritten to the
  * compact form before it runs (rare: clients write the compact form).
  *
  * The body must be UTF-8 (RFC 8259 §8.1), whatever `charset` the header names: a decoder would

@@ -6,6 +6,7 @@ import {
   ServerResponse,
   STATUS_CODES,
 } from "node:http";
+import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Logger } from "../logger.js";
@@ -20,11 +21,36 @@ export interface ServeOptions {
 /** The open connections of each server `serveApp` made, for `closeGracefully`. */
 const openSockets = new WeakMap<Server, Set<Socket>>();
 
+/**
+ * The headers of a problem answered outside the app (the app's middleware never ran): what the
+ * app would add to it, a fresh request id included.
+ */
+const outsideAppHeaders = () => ({
+  "Content-Type": "application/problem+json",
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+  "X-Request-Id": randomUUID(),
+});
+
 const problem = (code: ProblemCode) =>
   new Response(JSON.stringify(problemBody(code)), {
     status: problemCatalog[code].status,
-    headers: { "Content-Type": "application/problem+json" },
+    headers: outsideAppHeaders(),
   });
+
+/**
+ * RFC 9112 §3.2: a request with more than one Host header, or an HTTP/1.1 request with none, is
+ * a 400. (Node's own check answers a missing one with an empty 400 and lets a second one pass.)
+ */
+function hasUsableHostCount(request: IncomingMessage): boolean {
+  let hosts = 0;
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && name.toLowerCase() === "host") hosts++;
+  }
+  return hosts === 1 || (hosts === 0 && request.httpVersion === "1.0");
+}
 
 /**
  * @hono/node-server gives every response a Content-Type (text/plain when the app set none), a
@@ -71,25 +97,25 @@ function clientErrorCode(error: NodeJS.ErrnoException): ProblemCode {
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket) {
   const pending = socket._httpMessage;
-  if (
-    error.code === "ECONNRESET" ||
-    !socket.writable ||
-    pending?.headersSent ||
-    pending?.req?.complete
-  ) {
+  if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
+    return;
+  }
+  if (pending && (pending.headersSent || pending.req?.complete)) {
+    // The connection owes that request its answer: let it go out, then close.
+    if (pending.writableFinished) socket.destroySoon();
+    else pending.once("close", () => socket.destroySoon());
     return;
   }
   const code = clientErrorCode(error);
   const { status } = problemCatalog[code];
   const body = JSON.stringify(problemBody(code));
+  const headers = Object.entries(outsideAppHeaders()).map(([name, value]) => `${name}: ${value}`);
   socket.end(
     [
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-      "Content-Type: application/problem+json",
+      ...headers,
       `Content-Length: ${Buffer.byteLength(body)}`,
-      "Cache-Control: no-store",
-      "X-Content-Type-Options: nosniff",
       "Connection: close",
       "",
       body,
@@ -100,8 +126,9 @@ function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket) {
 
 /**
  * `serve()` from @hono/node-server, with three differences:
- * - a request that never becomes a fetch `Request` (an unusable Host header or request target
- *   such as `OPTIONS *`) gets 400 `BAD_REQUEST` problem+json instead of an empty 400;
+ * - a request that never becomes a fetch `Request` (an unusable, missing or repeated Host header,
+ *   a request target such as `OPTIONS *`) gets 400 `BAD_REQUEST` problem+json instead of an empty
+ *   400 (or, for a repeated Host, an answer);
  * - a request node's parser refuses gets problem+json too (`answerClientError`);
  * - it resolves once the server listens and rejects when it cannot (a port in use), so start-up
  *   can fail cleanly instead of with an uncaught exception.
@@ -119,7 +146,17 @@ export function serveApp(
       return problem("INTERNAL_ERROR");
     },
   });
-  const server = createServer({ ServerResponse: ApiResponse }, listener);
+  const server = createServer(
+    { ServerResponse: ApiResponse, requireHostHeader: false },
+    (request, response) => {
+      if (hasUsableHostCount(request)) return listener(request, response);
+      const body = JSON.stringify(problemBody("BAD_REQUEST"));
+      response.shouldKeepAlive = false;
+      response
+        .writeHead(400, { ...outsideAppHeaders(), "Content-Length": Buffer.byteLength(body) })
+        .end(body);
+    },
+  );
   server.on("clientError", answerClientError);
   // Per connection, not per request: a listener on every response cost throughput and memory.
   const sockets = new Set<Socket>();
