@@ -86,11 +86,25 @@ describe("graceful shutdown", () => {
     const locker = await mysql.createConnection(db.url);
     await locker.query("LOCK TABLES user_key WRITE");
     const inFlight = post(server.baseUrl, "/auth/login", { username, password: PASSWORD });
-    await new Promise((r) => setTimeout(r, 300));
+    // Not a fixed sleep: wait until the login really is inside the server, blocked on the lock.
+    await vi.waitFor(
+      async () => {
+        const [rows] = await db.pool.query<RowDataPacket[]>(
+          `SELECT COUNT(*) AS n FROM information_schema.processlist
+            WHERE db = ? AND state LIKE 'Waiting for table%lock' AND info LIKE '%user_key%'`,
+          [db.name],
+        );
+        expect(Number(rows[0]?.n)).toBeGreaterThan(0);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
 
     const exitCode = server.stop("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
-    await expect(fetch(`${server.baseUrl}/health`)).rejects.toThrow();
+    // The server stops accepting once it has handled the signal, however busy the machine is.
+    await vi.waitFor(() => expect(fetch(`${server.baseUrl}/health`)).rejects.toThrow(), {
+      timeout: 10_000,
+      interval: 50,
+    });
 
     await locker.query("UNLOCK TABLES");
     await locker.end();
@@ -120,13 +134,25 @@ describe("graceful shutdown with WEB_CONCURRENCY", () => {
   it("exits 1 when a worker had to be cut off by SHUTDOWN_TIMEOUT_MS", async () => {
     const server = await start({ WEB_CONCURRENCY: "2", SHUTDOWN_TIMEOUT_MS: "1000" }, 2);
     const { port } = new URL(server.baseUrl);
-    // A request whose body never completes keeps its connection busy past the timeout.
+    // A request whose body never completes keeps its connection busy past the timeout. The
+    // connection first serves a whole request, so a worker surely owns it (the primary hands
+    // new connections to workers, which can lag on a busy machine) before the partial one.
     const socket = connect(Number(port), "127.0.0.1");
+    socket.on("error", () => undefined);
     await new Promise((resolve) => socket.once("connect", resolve));
+    let received = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+    });
+    socket.write("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    await vi.waitFor(() => expect(received).toContain('{"status":"ok"}'), {
+      timeout: 10_000,
+      interval: 20,
+    });
     socket.write(
       'POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user',
     );
-    socket.on("error", () => undefined);
     await new Promise((r) => setTimeout(r, 300));
     try {
       expect(await server.stop("SIGTERM")).toBe(1);

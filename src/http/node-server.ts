@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   createServer,
   type IncomingMessage,
@@ -6,7 +7,6 @@ import {
   ServerResponse,
   STATUS_CODES,
 } from "node:http";
-import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Logger } from "../logger.js";
