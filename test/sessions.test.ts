@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
+import type { RowDataPacket } from "mysql2/promise";
 import { describe, expect, it } from "vitest";
+import { PURGE_BATCH_ROWS } from "../src/db/purge.js";
+import { purgeExpiredSessions } from "../src/db/sessions.js";
 import { bearer, expectProblem, getWithToken, login, signup } from "./support/client.js";
 import { useTestApp } from "./support/test-app.js";
 
@@ -142,5 +145,30 @@ describe("POST /auth/logout-all", () => {
       401,
       "UNAUTHENTICATED",
     );
+  });
+});
+
+describe("purging expired sessions", () => {
+  it("deletes every expired session, batch after batch, and no live one", async () => {
+    const { token, userId } = await signup(ctx.app);
+    const expired = PURGE_BATCH_ROWS * 2 + 345;
+    const rows = Array.from({ length: expired }, (_, i) => [
+      sha256(`expired ${userId} ${i}`),
+      userId,
+      1000 + i,
+      2000 + i,
+    ]);
+    await ctx.db.pool.query(
+      "INSERT INTO user_session (id, user_id, active_expires, idle_expires) VALUES ?",
+      [rows],
+    );
+    // Other tests in this file leave expired sessions too.
+    expect(await purgeExpiredSessions(ctx.db.pool)).toBeGreaterThanOrEqual(expired);
+    const [left] = await ctx.db.pool.query<RowDataPacket[]>(
+      "SELECT SUM(user_id = ?) AS mine, SUM(idle_expires <= ?) AS expired FROM user_session",
+      [userId, Date.now()],
+    );
+    expect([Number(left[0]?.mine), Number(left[0]?.expired)]).toEqual([1, 0]);
+    expect((await getWithToken(ctx.app, "/auth/me", token)).status).toBe(200);
   });
 });

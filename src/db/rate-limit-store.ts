@@ -1,5 +1,6 @@
 import type { ClientRateLimitInfo, Store } from "hono-rate-limiter";
 import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import { deleteInBatches } from "./purge.js";
 
 // One statement counts and reports: a window that has ended starts again at 1, and
 // LAST_INSERT_ID(expr) hands the new count back in the OK packet (insertId), so no SELECT is
@@ -67,10 +68,5 @@ export class MySqlRateLimitStore implements Store {
 }
 
 /** Deletes counters whose window has ended; returns how many. */
-export async function purgeExpiredRateLimits(pool: Pool, now = Date.now()): Promise<number> {
-  const [result] = await pool.execute<import("mysql2").ResultSetHeader>(
-    "DELETE FROM rate_limit WHERE reset_at <= ?",
-    [now],
-  );
-  return result.affectedRows;
-}
+export const purgeExpiredRateLimits = (pool: Pool, now = Date.now()): Promise<number> =>
+  deleteInBatches(pool, "DELETE FROM rate_limit WHERE reset_at <= ?", [now]);

@@ -1,13 +1,9 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import { deleteInBatches } from "./purge.js";
 
 /** Deletes sessions past their idle period (Lucia already refuses them); returns how many. */
-export async function purgeExpiredSessions(pool: Pool, now = Date.now()): Promise<number> {
-  const [result] = await pool.execute<ResultSetHeader>(
-    "DELETE FROM user_session WHERE idle_expires <= ?",
-    [now],
-  );
-  return result.affectedRows;
-}
+export const purgeExpiredSessions = (pool: Pool, now = Date.now()): Promise<number> =>
+  deleteInBatches(pool, "DELETE FROM user_session WHERE idle_expires <= ?", [now]);
 
 export interface StoredSession {
   /** SHA-256 of the token: an opaque handle, not a usable token. */
