@@ -1,4 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import mysql, { type RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDatabaseUrl } from "../src/db/database-url.js";
 import { isDatabaseReady } from "../src/db/health.js";
@@ -80,15 +81,18 @@ describe("readiness with several hosts", () => {
     }
   });
 
-  it("moves to the next node when a new connection's readiness check hangs", async () => {
-    // Node A completes the handshake, then goes silent at the pool's readiness check.
+  it.each([
+    ["its causal-reads setting", "wsrep_sync_wait"],
+    ["its readiness check", "wsrep_on"],
+  ])("moves to the next node when a new connection hangs at %s", async (_label, trigger) => {
+    // Node A completes the handshake, then goes silent at the first statement naming `trigger`.
     const real = new URL(testServerUrl);
     const proxy = createServer((client) => {
       let silenced = false;
       const upstream = createConnection(Number(real.port || 3306), real.hostname);
       silentSockets.push(client, upstream);
       client.on("data", (data) => {
-        silenced ||= data.includes("wsrep_on");
+        silenced ||= data.includes(trigger);
         if (!silenced) upstream.write(data);
       });
       upstream.on("data", (data) => silenced || client.write(data));
@@ -112,6 +116,33 @@ describe("readiness with several hosts", () => {
     } finally {
       await pair.close().catch(() => undefined);
       proxy.close();
+    }
+  });
+
+  it("leaves an ordinary lock wait to the caller: one wait, on the same node", async () => {
+    const pair = openDatabase(
+      parseDatabaseUrl(`mysql://root@${new URL(testServerUrl).host},127.0.0.1:1/${db.name}`),
+      { size: 1, connectTimeoutMs: 500 },
+    );
+    const locker = await mysql.createConnection(`${testServerUrl}/${db.name}`);
+    try {
+      await locker.query("CREATE TABLE IF NOT EXISTS waits (id INT PRIMARY KEY, n INT)");
+      await locker.query("INSERT IGNORE INTO waits VALUES (1, 0)");
+      await locker.query("BEGIN");
+      await locker.query("SELECT n FROM waits WHERE id = 1 FOR UPDATE");
+      // A row another transaction holds: 1205 after 1 s. Not a node behind the others, so it is
+      // not run again elsewhere (the second host does not even exist) nor the node left.
+      await expect(
+        pair.pool.query(
+          "SET STATEMENT innodb_lock_wait_timeout = 1 FOR UPDATE waits SET n = n + 1",
+        ),
+      ).rejects.toMatchObject({ errno: 1205 });
+      await locker.query("ROLLBACK");
+      const [rows] = await pair.pool.query<RowDataPacket[]>("SELECT n FROM waits WHERE id = 1");
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      await locker.end();
+      await pair.close().catch(() => undefined);
     }
   });
 

@@ -12,6 +12,30 @@ export function valueReader(on: Pool | PoolConnection, timeoutMs?: number): Valu
 }
 
 /**
+ * Galera's causality check for every statement that reads or writes rows: 1 (reads) + 2 (UPDATE,
+ * DELETE) + 4 (INSERT, REPLACE). A node applies what the others commit a moment later, and a
+ * request may reach another node than the previous one (another API instance, a load balancer,
+ * a failover or failback in between): without it, a session made through one node reads as
+ * invalid on another, a logout there deletes nothing, and a session insert fails its foreign key
+ * on a user the node has not applied yet. With it, a node first catches up with everything
+ * committed anywhere before the statement (one round trip within the cluster). A server without
+ * Galera ignores the setting (MariaDB) or refuses it as an unknown variable (MySQL, 1193), which
+ * is fine: it has no other node to be behind.
+ */
+export const CAUSAL_READS_SQL = "SET SESSION wsrep_sync_wait = 7";
+export const UNKNOWN_SYSTEM_VARIABLE = 1193;
+
+/**
+ * Whether a Galera node is not current (Donor/Desynced, e.g. paused by a backup or an rsync state
+ * transfer; Joined): after a statement's causal wait timed out there (1205), this tells such a
+ * node apart from an ordinary lock wait on a current one, which another node would not cure.
+ */
+export async function isBehindCluster(readValue: ValueReader): Promise<boolean> {
+  if ((await readValue("SHOW VARIABLES LIKE 'wsrep_on'")) !== "ON") return false;
+  return (await readValue("SHOW STATUS LIKE 'wsrep_local_state'")) !== "4";
+}
+
+/**
  * Whether a server runs statements now, on current data. On a Galera node `SELECT 1` works even
  * while it refuses everything else (joining, no quorum), so `wsrep_ready` decides there; and a
  * node that has rejoined runs statements (JOINED) before it has applied what it missed, where a

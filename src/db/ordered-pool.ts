@@ -1,7 +1,14 @@
-import type { Pool, PoolConnection, PoolOptions } from "mysql2/promise";
+import mysql, { type Pool, type PoolConnection, type PoolOptions } from "mysql2/promise";
 import { isDeadlock, isHostUnusable, isLockWaitTimeout, isNodeNotReady } from "./failures.js";
-import { acceptsStatements, acceptsWrites, type ReadinessAware, valueReader } from "./health.js";
-import { createNodePool } from "./pool.js";
+import {
+  acceptsStatements,
+  acceptsWrites,
+  CAUSAL_READS_SQL,
+  isBehindCluster,
+  type ReadinessAware,
+  UNKNOWN_SYSTEM_VARIABLE,
+  valueReader,
+} from "./health.js";
 import { pauseBeforeRetry } from "./retry.js";
 
 interface Node {
@@ -12,6 +19,11 @@ interface Node {
   writableCheck?: Promise<boolean>;
   /** How long a new connection's readiness check may take: the connect timeout. */
   readonly checkTimeoutMs: number;
+  /**
+   * A statement's causal wait timed out here while the node was not current (paused, desynced):
+   * until a check finds it current again, it is skipped without waiting that long again.
+   */
+  behind: boolean;
 }
 
 type Statement = (...args: unknown[]) => Promise<unknown>;
@@ -40,9 +52,10 @@ export class OrderedPool implements ReadinessAware {
     private readonly retryAfterMs: number,
   ) {
     this.nodes = options.map((nodeOptions) => ({
-      pool: createNodePool(nodeOptions),
+      pool: mysql.createPool(nodeOptions),
       offlineUntil: 0,
       checkTimeoutMs: nodeOptions.connectTimeout ?? 10_000,
+      behind: false,
     }));
   }
 
@@ -113,10 +126,11 @@ export class OrderedPool implements ReadinessAware {
 
   /**
    * Runs one auto-commit statement. It is run again, on the next node, when its node refused it
-   * as not ready (it ran nothing) or let it wait too long (a node behind the others: the causal
-   * wait timed out before the statement ran); and again when it was rolled back as a deadlock or
-   * a Galera certification conflict (nothing of it remains): all are safe for any statement. A
-   * lost connection is not retried here, since the statement may have run.
+   * as not ready (it ran nothing) or let it wait too long while not current (its causal wait
+   * timed out before it ran; an ordinary lock wait on a current node is the caller's); and again
+   * when it was rolled back as a deadlock or a Galera certification conflict (nothing of it
+   * remains): all are safe for any statement. A lost connection is not retried here, since the
+   * statement may have run.
    */
   private async run(statement: (connection: PoolConnection) => Promise<unknown>) {
     for (let attempt = 1; ; attempt++) {
@@ -125,16 +139,28 @@ export class OrderedPool implements ReadinessAware {
         return await statement(connection);
       } catch (error) {
         const notReady = isNodeNotReady(error);
-        const behind = isLockWaitTimeout(error);
+        const behind =
+          !notReady && isLockWaitTimeout(error) && (await this.stillBehind(node, connection));
         if (attempt > this.nodes.length || !(notReady || behind || isDeadlock(error))) {
           throw error;
         }
         if (notReady) this.ready.delete(connection.connection);
+        if (behind) node.behind = true;
         if (notReady || behind) this.takeOffline(node);
         else await pauseBeforeRetry(attempt);
       } finally {
         connection.release();
       }
+    }
+  }
+
+  /** Whether a node is still not current; a check that fails or times out counts as yes. */
+  private async stillBehind(node: Node, connection: PoolConnection): Promise<boolean> {
+    try {
+      return await isBehindCluster(valueReader(connection, node.checkTimeoutMs));
+    } catch {
+      connection.destroy(); // its check may still be pending
+      return true;
     }
   }
 
@@ -148,7 +174,11 @@ export class OrderedPool implements ReadinessAware {
       let connection: PoolConnection | undefined;
       try {
         connection = await node.pool.getConnection();
-        if (await this.isReady(node, connection)) return { node, connection };
+        if (await this.isReady(node, connection)) {
+          if (!node.behind) return { node, connection };
+          node.behind = await this.stillBehind(node, connection);
+          if (!node.behind) return { node, connection };
+        }
         connection.release();
       } catch (error) {
         // The check failed or timed out, and may still be pending: never lend this connection.
@@ -162,9 +192,18 @@ export class OrderedPool implements ReadinessAware {
     throw firstError ?? Object.assign(new Error("No database node is ready"), { errno: 1047 });
   }
 
-  /** New connections are checked once; later loans of them are trusted until a refusal. */
+  /**
+   * New connections ask for causal reads and are checked, once, within the connect timeout (a
+   * node that hangs after the handshake is left for the next one); later loans of them are
+   * trusted until a refusal.
+   */
   private async isReady(node: Node, connection: PoolConnection): Promise<boolean> {
     if (this.ready.has(connection.connection)) return true;
+    await connection
+      .query({ sql: CAUSAL_READS_SQL, timeout: node.checkTimeoutMs })
+      .catch((error: { errno?: number }) => {
+        if (error.errno !== UNKNOWN_SYSTEM_VARIABLE) throw error;
+      });
     const ready = await acceptsStatements(valueReader(connection, node.checkTimeoutMs));
     if (ready) this.ready.add(connection.connection);
     return ready;

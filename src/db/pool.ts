@@ -1,5 +1,6 @@
 import mysql, { type Pool, type PoolOptions } from "mysql2/promise";
 import type { DatabaseHost, DatabaseLocation } from "./database-url.js";
+import { CAUSAL_READS_SQL } from "./health.js";
 import { OrderedPool } from "./ordered-pool.js";
 
 /**
@@ -49,26 +50,15 @@ function connectionOptions(
 }
 
 /**
- * Galera's causality check for every statement that reads or writes rows: 1 (reads) + 2 (UPDATE,
- * DELETE) + 4 (INSERT, REPLACE). A node applies what the others commit a moment later, and a
- * request may reach another node than the previous one (another API instance, a load balancer,
- * a failover or failback in between): without it, a session made through one node reads as
- * invalid on another, a logout there deletes nothing, and a session insert fails its foreign key
- * on a user the node has not applied yet. With it, a node first catches up with everything
- * committed anywhere before the statement (one round trip within the cluster).
+ * A mysql2 pool on one server whose new connections ask for causal reads (CAUSAL_READS_SQL) in
+ * case it is a Galera node, e.g. behind a proxy. mysql2 runs a connection's commands in order, so
+ * this runs before anything the pool lends the connection for. (With several hosts, OrderedPool
+ * makes the setting part of each new connection's time-limited readiness check instead.)
  */
-const CAUSAL_SYNC_WAIT = 7;
-
-/**
- * A mysql2 pool whose new connections ask for causal reads when the server is a Galera node. A
- * server without Galera ignores the setting (MariaDB) or refuses it as an unknown variable
- * (MySQL), which is fine: it has no other node to be behind. mysql2 runs a connection's commands
- * in order, so this runs before anything the pool lends the connection for.
- */
-export function createNodePool(options: PoolOptions): Pool {
+function createSingleServerPool(options: PoolOptions): Pool {
   const pool = mysql.createPool(options);
   pool.pool.on("connection", (connection) => {
-    connection.query(`SET SESSION wsrep_sync_wait = ${CAUSAL_SYNC_WAIT}`, () => undefined);
+    connection.query(CAUSAL_READS_SQL, () => undefined);
   });
   return pool;
 }
@@ -81,7 +71,7 @@ export function openDatabase(location: DatabaseLocation, settings: PoolSettings)
   const [first, ...rest] = location.hosts;
   if (!first) throw new Error("DATABASE_URL names no host");
   if (rest.length === 0) {
-    const pool = createNodePool(connectionOptions(location, first, settings));
+    const pool = createSingleServerPool(connectionOptions(location, first, settings));
     return { pool, close: () => pool.end() };
   }
   const ordered = new OrderedPool(
