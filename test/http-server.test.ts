@@ -113,21 +113,53 @@ describe("over real HTTP", () => {
     expect(JSON.parse(body)).toMatchObject({ status: 400, code: "BAD_REQUEST" });
   });
 
-  it("answers a complete request before closing on garbage pipelined after it", async () => {
-    const username = uniqueName("pipe");
-    const body = JSON.stringify({ username, password: PASSWORD });
+  it("answers the complete requests before closing on garbage pipelined after them", async () => {
+    const signupRequest = () => {
+      const body = JSON.stringify({ username: uniqueName("pipe"), password: PASSWORD });
+      return `POST /auth/signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    const health = "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n";
     const raw = await rawRequest(
-      `POST /auth/signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GARBAGE\r\n\r\n`,
+      `${health}${signupRequest()}${signupRequest()}${signupRequest()}GARBAGE\r\n\r\n`,
       { halfClose: false },
     );
-    // The signup's own answer, never a 400 the client would read as the signup's answer.
-    expect(raw).toMatch(/^HTTP\/1\.1 201 /);
-    expect(raw).not.toContain(" 400 ");
+    // Each request's own answer, in order, never a 400 a client would take for one.
+    const statuses = [...raw.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
+    expect(statuses).toEqual(["200", "201", "201", "201"]);
     const early = await rawRequest(
       "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n",
       { halfClose: false },
     );
     expect(early).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it("handles a connection's parse error once, however much the client sends after it", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const { port } = new URL(server.baseUrl);
+      const socket = connect(Number(port), "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      let answer = "";
+      socket.on("data", (chunk) => {
+        answer += chunk;
+      });
+      const closed = new Promise((resolve) => socket.once("close", resolve));
+      const body = JSON.stringify({ username: uniqueName("pipe"), password: PASSWORD });
+      socket.write(
+        `POST /auth/signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GARBAGE\r\n`,
+      );
+      for (let i = 0; i < 40 && !socket.destroyed; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        socket.write(`more garbage ${i}\r\n`);
+      }
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 201 /);
+      expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 
   it("does not log a client that hangs up mid-body as a service outage", async () => {

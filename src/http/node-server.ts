@@ -73,6 +73,26 @@ class ApiResponse<
 
 type ClientSocket = Socket & { _httpMessage?: ServerResponse | null };
 
+/** How long a connection closed after a parse error may still send before it is cut off. */
+const LINGER_MS = 2000;
+
+/**
+ * Ends a connection (after `last` bytes) without losing what it was sent: the client may still be
+ * sending, and closing a socket with unread data sends a reset, which can make the client's
+ * system drop the answer before it is read. So only the sending side is closed; what still
+ * arrives is read and dropped until the client closes too, or LINGER_MS have passed.
+ */
+function lingeringClose(socket: Socket, last = "") {
+  socket.end(last);
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  socket.once("close", () => clearTimeout(timer));
+}
+
+/** Connections whose requests node's parser refused (answered or being closed). */
+const failedSockets = new WeakSet<Socket>();
+/** Each connection's latest response: pipelined requests are answered in order. */
+const lastResponses = new WeakMap<Socket, ServerResponse>();
+
 /** What node's own parser refuses, as node would answer it (status), but as a problem. */
 function clientErrorCode(error: NodeJS.ErrnoException): ProblemCode {
   switch (error.code) {
@@ -91,27 +111,32 @@ function clientErrorCode(error: NodeJS.ErrnoException): ProblemCode {
  * Answers a request node's HTTP parser refused (headers over ~16 KiB, a malformed request line,
  * header or chunk, conflicting lengths, a client too slow) with problem+json, where node would
  * send a bare status line. It only answers the request the error belongs to: when the client has
- * gone, a response has started, or the connection still owes the answer to an earlier, complete
- * request (garbage pipelined after it: the client would take this answer for that one), the
- * connection is just closed.
+ * gone it just closes; when a response has started or the connection still owes answers to
+ * earlier, complete requests (garbage pipelined after them: the client would take this answer
+ * for one of theirs), it closes once those answers are out.
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket) {
+  // Node's failed parser reports every further chunk the client sends: one answer is enough.
+  if (failedSockets.has(socket)) return;
+  failedSockets.add(socket);
   const pending = socket._httpMessage;
   if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
     return;
   }
   if (pending && (pending.headersSent || pending.req?.complete)) {
-    // The connection owes that request its answer: let it go out, then close.
-    if (pending.writableFinished) socket.destroySoon();
-    else pending.once("close", () => socket.destroySoon());
+    // The connection owes the requests it received their answers: let them go out, then close.
+    const last = lastResponses.get(socket) ?? pending;
+    if (last.writableFinished) lingeringClose(socket);
+    else last.once("close", () => lingeringClose(socket));
     return;
   }
   const code = clientErrorCode(error);
   const { status } = problemCatalog[code];
   const body = JSON.stringify(problemBody(code));
   const headers = Object.entries(outsideAppHeaders()).map(([name, value]) => `${name}: ${value}`);
-  socket.end(
+  lingeringClose(
+    socket,
     [
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
       ...headers,
@@ -121,7 +146,6 @@ function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket) {
       body,
     ].join("\r\n"),
   );
-  socket.once("finish", () => socket.destroy());
 }
 
 /**
@@ -149,6 +173,7 @@ export function serveApp(
   const server = createServer(
     { ServerResponse: ApiResponse, requireHostHeader: false },
     (request, response) => {
+      lastResponses.set(request.socket, response);
       if (hasUsableHostCount(request)) return listener(request, response);
       const body = JSON.stringify(problemBody("BAD_REQUEST"));
       response.shouldKeepAlive = false;
