@@ -1,5 +1,5 @@
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PASSWORD, uniqueName } from "./support/client.js";
 import { listen } from "./support/http-server.js";
 import { captureLogs } from "./support/log-capture.js";
@@ -9,7 +9,7 @@ const logs = captureLogs();
 const ctx = useTestApp({ CORS_ORIGINS: ["http://spa.example"] }, logs.logger);
 let server: Awaited<ReturnType<typeof listen>>;
 beforeAll(async () => {
-  server = await listen(ctx.app);
+  server = await listen(ctx.app, logs.logger);
 });
 afterAll(() => server.close());
 
@@ -93,8 +93,15 @@ describe("over real HTTP", () => {
     const [headers = "", body = ""] = raw.split("\r\n\r\n");
     expect(headers).toMatch(/^HTTP\/1\.1 400 /);
     expect(headers.toLowerCase()).toContain("content-type: application/problem+json");
-    // Like every response, it names a request id the client can quote.
-    expect(headers.toLowerCase()).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/);
+    // Like every response, it names a request id the client can quote, and the log has it.
+    const requestId = headers.toLowerCase().match(/\r\nx-request-id: ([0-9a-f-]{36})\r\n/)?.[1];
+    expect(requestId).toBeDefined();
+    await vi.waitFor(() =>
+      expect(logs.lines().find((line) => line.requestId === requestId)).toMatchObject({
+        msg: "request refused before the app",
+        status: 400,
+      }),
+    );
     expect(JSON.parse(body)).toEqual({
       type: "about:blank",
       title: "Bad request",

@@ -117,6 +117,10 @@ export function isConnectionLost(error: unknown): boolean {
 export const isDeadlock = (error: unknown): boolean =>
   asDbError(error)?.code === "ER_LOCK_DEADLOCK";
 
+/** mysql2 gave up waiting for a statement's answer (its `timeout`); the server may still run it. */
+export const isStatementTimeout = (error: unknown): boolean =>
+  asDbError(error)?.code === "PROTOCOL_SEQUENCE_TIMEOUT";
+
 /**
  * A statement waited too long and was rolled back (1205): for a lock, or on Galera for the node
  * to catch up before it ran (the causal wait, bounded by `repl.causal_read_timeout`).

@@ -1,5 +1,11 @@
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from "mysql2/promise";
-import { isDeadlock, isHostUnusable, isLockWaitTimeout, isNodeNotReady } from "./failures.js";
+import {
+  isDeadlock,
+  isHostUnusable,
+  isLockWaitTimeout,
+  isNodeNotReady,
+  isStatementTimeout,
+} from "./failures.js";
 import {
   acceptsStatements,
   acceptsWrites,
@@ -115,7 +121,9 @@ export class OrderedPool implements ReadinessAware {
       // A connection whose statement failed or timed out may still have it pending: never lend
       // it again.
       connection?.destroy();
-      if (isHostUnusable(error)) this.takeOffline(node);
+      // A probe slower than its caller's limit says "not ready now", not "move the traffic": a
+      // node that hangs is left by the requests' own checks (lend).
+      if (isHostUnusable(error) && !isStatementTimeout(error)) this.takeOffline(node);
       return false;
     }
   }

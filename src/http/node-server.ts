@@ -25,17 +25,30 @@ const openSockets = new WeakMap<Server, Set<Socket>>();
  * The headers of a problem answered outside the app (the app's middleware never ran): what the
  * app would add to it, a fresh request id included.
  */
-const outsideAppHeaders = () => ({
+const outsideAppHeaders = (requestId: string) => ({
   "Content-Type": "application/problem+json",
   "Cache-Control": "no-store",
   "X-Content-Type-Options": "nosniff",
-  "X-Request-Id": randomUUID(),
+  "X-Request-Id": requestId,
 });
 
-const problem = (code: ProblemCode) =>
+/**
+ * A new request id for a problem answered outside the app, logged like the access log's lines
+ * (no path: it may be what was wrong), so a client quoting the id can be matched.
+ */
+function refusalId(logger: Logger, code: ProblemCode, cause?: string): string {
+  const requestId = randomUUID();
+  logger.info(
+    { requestId, status: problemCatalog[code].status, code, cause },
+    "request refused before the app",
+  );
+  return requestId;
+}
+
+const problem = (code: ProblemCode, requestId: string) =>
   new Response(JSON.stringify(problemBody(code)), {
     status: problemCatalog[code].status,
-    headers: outsideAppHeaders(),
+    headers: outsideAppHeaders(requestId),
   });
 
 /**
@@ -115,7 +128,7 @@ function clientErrorCode(error: NodeJS.ErrnoException): ProblemCode {
  * earlier, complete requests (garbage pipelined after them: the client would take this answer
  * for one of theirs), it closes once those answers are out.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket) {
+function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket, logger: Logger) {
   // Node's failed parser reports every further chunk the client sends: one answer is enough.
   if (failedSockets.has(socket)) return;
   failedSockets.add(socket);
@@ -134,7 +147,10 @@ function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket) {
   const code = clientErrorCode(error);
   const { status } = problemCatalog[code];
   const body = JSON.stringify(problemBody(code));
-  const headers = Object.entries(outsideAppHeaders()).map(([name, value]) => `${name}: ${value}`);
+  const requestId = refusalId(logger, code, error.code);
+  const headers = Object.entries(outsideAppHeaders(requestId)).map(
+    ([name, value]) => `${name}: ${value}`,
+  );
   lingeringClose(
     socket,
     [
@@ -164,10 +180,13 @@ export function serveApp(
   const listener = getRequestListener(fetch, {
     hostname,
     errorHandler: (error) => {
-      if (error instanceof RequestError) return problem("BAD_REQUEST");
+      if (error instanceof RequestError) {
+        return problem("BAD_REQUEST", refusalId(logger, "BAD_REQUEST", error.message));
+      }
       // The app answers its own errors; anything reaching here is a bug below it.
-      logger.error({ err: error }, "unhandled error outside the app");
-      return problem("INTERNAL_ERROR");
+      const requestId = randomUUID();
+      logger.error({ err: error, requestId }, "unhandled error outside the app");
+      return problem("INTERNAL_ERROR", requestId);
     },
   });
   const server = createServer(
@@ -176,13 +195,19 @@ export function serveApp(
       lastResponses.set(request.socket, response);
       if (hasUsableHostCount(request)) return listener(request, response);
       const body = JSON.stringify(problemBody("BAD_REQUEST"));
+      const requestId = refusalId(logger, "BAD_REQUEST", "Host header count");
       response.shouldKeepAlive = false;
       response
-        .writeHead(400, { ...outsideAppHeaders(), "Content-Length": Buffer.byteLength(body) })
+        .writeHead(400, {
+          ...outsideAppHeaders(requestId),
+          "Content-Length": Buffer.byteLength(body),
+        })
         .end(body);
     },
   );
-  server.on("clientError", answerClientError);
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: ClientSocket) =>
+    answerClientError(error, socket, logger),
+  );
   // Per connection, not per request: a listener on every response cost throughput and memory.
   const sockets = new Set<Socket>();
   server.on("connection", (socket) => {
