@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -102,7 +103,11 @@ export function createApp({
   });
   app.use(
     "/auth/*",
-    timeout(config.REQUEST_TIMEOUT_MS, () => new HTTPException(503)),
+    timeout(config.REQUEST_TIMEOUT_MS, (c: Context<AppEnv>) =>
+      // Still waiting for the client's body: its delay, not the service's (a 5xx would page
+      // whoever watches the service's error rate).
+      c.env?.incoming?.complete === false ? new HTTPException(408) : new HTTPException(503),
+    ),
   );
   // Inside the timeout: a handler that outlived its 503 still counts until it ends.
   if (inFlight) app.use(inFlight.middleware);

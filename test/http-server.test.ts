@@ -1,9 +1,10 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createApp } from "../src/app.js";
 import { PASSWORD, uniqueName } from "./support/client.js";
 import { listen } from "./support/http-server.js";
 import { captureLogs } from "./support/log-capture.js";
-import { useTestApp } from "./support/test-app.js";
+import { testConfig, useTestApp } from "./support/test-app.js";
 
 const logs = captureLogs();
 const ctx = useTestApp({ CORS_ORIGINS: ["http://spa.example"] }, logs.logger);
@@ -166,6 +167,34 @@ describe("over real HTTP", () => {
       expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
     } finally {
       process.off("warning", onWarning);
+    }
+  });
+
+  it("answers a body that does not arrive in time with 408 REQUEST_TIMEOUT, not a 503", async () => {
+    const slowClients = await listen(
+      createApp({ config: testConfig({ REQUEST_TIMEOUT_MS: 300 }), pool: ctx.db.pool }),
+    );
+    try {
+      const { port } = new URL(slowClients.baseUrl);
+      const socket = connect(Number(port), "127.0.0.1");
+      let answer = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => {
+        answer += chunk;
+      });
+      const closed = new Promise((resolve) => socket.once("close", resolve));
+      socket.write(
+        `POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"username":`,
+      );
+      // The client's fault, not the server's (a 5xx would count against the service), and the
+      // connection closes: the rest of the body must not be read as a next request.
+      await closed;
+      const [headers = "", body = ""] = answer.split("\r\n\r\n");
+      expect(headers).toMatch(/^HTTP\/1\.1 408 /);
+      expect(headers.toLowerCase()).toContain("connection: close");
+      expect(JSON.parse(body)).toMatchObject({ status: 408, code: "REQUEST_TIMEOUT" });
+    } finally {
+      await slowClients.close();
     }
   });
 

@@ -35,6 +35,7 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(document.paths["/auth/signup"]?.post?.responses ?? {}).sort()).toEqual([
       "201",
       "400",
+      "408",
       "409",
       "413",
       "415",
@@ -45,6 +46,7 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(document.paths["/auth/login"]?.post?.responses ?? {}).sort()).toEqual([
       "200",
       "400",
+      "408",
       "413",
       "415",
       "429",

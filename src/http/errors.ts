@@ -43,6 +43,10 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
       if (error.status === 413) return problemResponse(c, "PAYLOAD_TOO_LARGE");
       if (error.status === 415) return problemResponse(c, "UNSUPPORTED_MEDIA_TYPE");
       if (error.status === 503) return unavailable(c);
+      if (error.status === 408) {
+        // The rest of the body may still come: it must not be read as a next request.
+        return problemResponse(c, "REQUEST_TIMEOUT", { headers: { Connection: "close" } });
+      }
       // Hono's JSON validator throws a 400 HTTPException when the body does not parse.
       if (error.status === 400) return problemResponse(c, "MALFORMED_JSON");
     }

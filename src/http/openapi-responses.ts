@@ -10,7 +10,7 @@ const descriptions: Record<ProblemCode, string> = {
     'No valid, unexpired session. Carries `WWW-Authenticate: Bearer realm="api"` (with `error="invalid_token"` when a token was sent).',
   NOT_FOUND: "No such resource.",
   REQUEST_TIMEOUT:
-    "The client took too long to send the request's headers or body; sent by the server before any route runs.",
+    "The client took too long to send the request: its headers (answered before any route runs), or its body within the server's request timeout. The connection is closed.",
   USERNAME_TAKEN: "The username exists already, in some letter case.",
   PAYLOAD_TOO_LARGE: "The body is larger than 16 KiB.",
   UNSUPPORTED_MEDIA_TYPE:

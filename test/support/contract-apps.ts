@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import mysql, { type Pool, type RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll } from "vitest";
 import { createApp } from "../../src/app.js";
@@ -24,7 +25,53 @@ export interface ContractApps {
   unreachable: Target;
   /** A database without tables: every statement fails with a non-transient error (500). */
   broken: Target;
+  /** A 300 ms request timeout, and a way to send a request whose body stops halfway (408). */
+  impatient: Target & { stalled(path: string, init?: RequestInit): Promise<Response> };
 }
+
+/** Splits a raw HTTP/1.1 answer (Content-Length framed) into a fetch Response. */
+function parseRawResponse(raw: string): Response {
+  const [head = "", body = ""] = raw.split("\r\n\r\n");
+  const [statusLine = "", ...lines] = head.split("\r\n");
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return new Response(body, { status: Number(statusLine.split(" ")[1]), headers });
+}
+
+/**
+ * Sends `init`'s method and headers to `path` with a JSON body announced at 100 bytes, of which
+ * only a few arrive, and returns the answer the server gives (recorded like a fetch's).
+ */
+const stalledRequest =
+  (recorder: ResponseRecorder, baseUrl: string) =>
+  async (path: string, init: RequestInit = {}) => {
+    const { port } = new URL(baseUrl);
+    const method = init.method ?? "POST";
+    const extra = [...new Headers(init.headers)].filter(
+      ([name]) => name !== "content-type" && name !== "content-length",
+    );
+    const head = [
+      `${method} ${path} HTTP/1.1`,
+      "Host: localhost",
+      "Content-Type: application/json",
+      "Content-Length: 100",
+      ...extra.map(([name, value]) => `${name}: ${value}`),
+    ].join("\r\n");
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => socket.write(`${head}\r\n\r\n{"x":`));
+      let text = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+    });
+    return recorder.record(method, `${baseUrl}${path}`, parseRawResponse(raw));
+  };
 
 async function dropAllTables(db: TestDatabase) {
   const connection = await db.pool.getConnection();
@@ -70,6 +117,8 @@ export function useContractApps(recorder: ResponseRecorder): ContractApps {
     const broken = await database();
     await dropAllTables(broken);
     apps.broken = await serve(testConfig(), broken.pool);
+    const impatient = await serve(testConfig({ REQUEST_TIMEOUT_MS: 300 }), (await database()).pool);
+    apps.impatient = { ...impatient, stalled: stalledRequest(recorder, impatient.baseUrl) };
   });
   afterAll(async () => {
     // Servers close before the databases they use are dropped.

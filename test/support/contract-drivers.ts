@@ -63,6 +63,15 @@ const genericDrivers: Record<string, Driver & { applies(operation: Operation): b
     applies: (operation) => operation.path.includes("{"),
     run: async (c) => send(c.apps.main, c, { token: await tokenFor(c.apps.main, c) }),
   },
+  408: {
+    how: "a body that stops halfway, to an app with a 300 ms request timeout",
+    applies: (operation) => operation.requestBody !== undefined,
+    run: async (c) => {
+      const token = await tokenFor(c.apps.impatient, c);
+      const { path, init } = sampleRequest(c.document, c.operation, { token });
+      return c.apps.impatient.stalled(path, init);
+    },
+  },
   413: {
     how: "a 17 KiB JSON body",
     applies: hasBody,

@@ -49,6 +49,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The client took too long to send the request: its headers (answered before any route runs), or its body within the server's request timeout. The connection is closed. */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The username exists already, in some letter case. */
                 409: {
                     headers: {
@@ -153,6 +162,15 @@ export interface paths {
                 };
                 /** @description Unknown username or wrong password (one answer for both). Or: The body is not parseable JSON, or not UTF-8. Or: The body breaks the schema; `errors[]` says which field. */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The client took too long to send the request: its headers (answered before any route runs), or its body within the server's request timeout. The connection is closed. */
+                408: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -320,6 +338,15 @@ export interface paths {
                     headers: {
                         /** @description RFC 6750 challenge. */
                         "WWW-Authenticate": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The client took too long to send the request: its headers (answered before any route runs), or its body within the server's request timeout. The connection is closed. */
+                408: {
+                    headers: {
                         [name: string]: unknown;
                     };
                     content: {
@@ -654,6 +681,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The client took too long to send the request: its headers (answered before any route runs), or its body within the server's request timeout. The connection is closed. */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than 16 KiB. */
                 413: {
                     headers: {
@@ -748,6 +784,15 @@ export interface paths {
                     headers: {
                         /** @description RFC 6750 challenge. */
                         "WWW-Authenticate": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The client took too long to send the request: its headers (answered before any route runs), or its body within the server's request timeout. The connection is closed. */
+                408: {
+                    headers: {
                         [name: string]: unknown;
                     };
                     content: {

@@ -65,6 +65,7 @@ export const logoutAll = createRoute({
       "UNAUTHENTICATED",
       "PAYLOAD_TOO_LARGE",
       "UNSUPPORTED_MEDIA_TYPE",
+      "REQUEST_TIMEOUT",
       "INTERNAL_ERROR",
       "SERVICE_UNAVAILABLE",
     ),
