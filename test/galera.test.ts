@@ -267,6 +267,50 @@ describe("a node that stays behind", () => {
   }, 30_000);
 });
 
+describe("a lock wait on a node that is current", () => {
+  it("is the caller's: not rerun on another node, even on a desynced (Donor/Desynced) node", async () => {
+    const port = (node: number) => cluster.nodes[node]?.port ?? 0;
+    const database = openDatabase(parseDatabaseUrl(cluster.url(DB)), {
+      size: 2,
+      connectTimeoutMs: 2000,
+    });
+    pools.push(database);
+    const bucket = `lockwait-${Date.now()}`;
+    await queryOnce(
+      port(0),
+      `INSERT INTO ${DB}.rate_limit (bucket, hits, reset_at) VALUES ('${bucket}', 1, 0)`,
+    );
+    const holder = await mysql.createConnection({
+      host: "127.0.0.1",
+      port: port(0),
+      user: "root",
+      database: DB,
+    });
+    try {
+      // Desynced (state 2, as a donor or a node under backup is) but current.
+      await queryOnce(port(0), "SET GLOBAL wsrep_desync = ON");
+      await holder.query("BEGIN");
+      await holder.query("SELECT hits FROM rate_limit WHERE bucket = ? FOR UPDATE", [bucket]);
+      // Row locks are per node: run elsewhere, this update would not wait at all.
+      await expect(
+        database.pool.query(
+          "SET STATEMENT innodb_lock_wait_timeout = 1 FOR UPDATE rate_limit SET hits = hits + 1 WHERE bucket = ?",
+          [bucket],
+        ),
+      ).rejects.toMatchObject({ errno: 1205 });
+      await holder.query("ROLLBACK");
+      const [rows] = await database.pool.query<RowDataPacket[]>(
+        "SELECT @@port AS port, hits FROM rate_limit WHERE bucket = ?",
+        [bucket],
+      );
+      expect([Number(rows[0]?.port), rows[0]?.hits]).toEqual([port(0), 1]);
+    } finally {
+      await holder.end();
+      await queryOnce(port(0), "SET GLOBAL wsrep_desync = OFF");
+    }
+  });
+});
+
 describe("losing the node that takes the writes", () => {
   it("keeps answering (503 only for requests caught by the kill, never 500), loses no signup, and moves back once it rejoins", async () => {
     const writesOn = (node: number) => statusNumber(node, "wsrep_local_commits");

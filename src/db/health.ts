@@ -26,16 +26,6 @@ export const CAUSAL_READS_SQL = "SET SESSION wsrep_sync_wait = 7";
 export const UNKNOWN_SYSTEM_VARIABLE = 1193;
 
 /**
- * Whether a Galera node is not current (Donor/Desynced, e.g. paused by a backup or an rsync state
- * transfer; Joined): after a statement's causal wait timed out there (1205), this tells such a
- * node apart from an ordinary lock wait on a current one, which another node would not cure.
- */
-export async function isBehindCluster(readValue: ValueReader): Promise<boolean> {
-  if ((await readValue("SHOW VARIABLES LIKE 'wsrep_on'")) !== "ON") return false;
-  return (await readValue("SHOW STATUS LIKE 'wsrep_local_state'")) !== "4";
-}
-
-/**
  * Whether a server runs statements now, on current data. On a Galera node `SELECT 1` works even
  * while it refuses everything else (joining, no quorum), so `wsrep_ready` decides there; and a
  * node that has rejoined runs statements (JOINED) before it has applied what it missed, where a

@@ -10,7 +10,6 @@ import {
   acceptsStatements,
   acceptsWrites,
   CAUSAL_READS_SQL,
-  isBehindCluster,
   type ReadinessAware,
   UNKNOWN_SYSTEM_VARIABLE,
   valueReader,
@@ -26,13 +25,29 @@ interface Node {
   /** How long a new connection's readiness check may take: the connect timeout. */
   readonly checkTimeoutMs: number;
   /**
-   * A statement's causal wait timed out here while the node was not current (paused, desynced):
-   * until a check finds it current again, it is skipped without waiting that long again.
+   * A statement's causal wait timed out here and the node was still behind (paused, desynced):
+   * until a check finds it current again, it gets no traffic while another node can take it.
    */
   behind: boolean;
 }
 
 type Statement = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * How long a node may take to catch up before it counts as behind: a causal `SELECT 1` (every
+ * connection asks for causal reads) returns at once on a current node, and waits on one that is
+ * paused or lagging.
+ */
+const BEHIND_PROBE_MS = 500;
+
+/**
+ * Closes a connection whose statement failed or timed out and may still be pending. mysql2's
+ * destroy() only half-closes the socket, which stays open as long as a hung server keeps it.
+ */
+function destroyConnection(connection: PoolConnection) {
+  connection.destroy();
+  (connection.connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+}
 
 /**
  * The servers of one multi-primary cluster (Galera), used in order: everything goes to the first
@@ -120,7 +135,7 @@ export class OrderedPool implements ReadinessAware {
     } catch (error) {
       // A connection whose statement failed or timed out may still have it pending: never lend
       // it again.
-      connection?.destroy();
+      if (connection) destroyConnection(connection);
       // A probe slower than its caller's limit says "not ready now", not "move the traffic": a
       // node that hangs is left by the requests' own checks (lend).
       if (isHostUnusable(error) && !isStatementTimeout(error)) this.takeOffline(node);
@@ -148,7 +163,7 @@ export class OrderedPool implements ReadinessAware {
       } catch (error) {
         const notReady = isNodeNotReady(error);
         const behind =
-          !notReady && isLockWaitTimeout(error) && (await this.stillBehind(node, connection));
+          !notReady && isLockWaitTimeout(error) && (await this.stillBehind(connection));
         if (attempt > this.nodes.length || !(notReady || behind || isDeadlock(error))) {
           throw error;
         }
@@ -162,12 +177,16 @@ export class OrderedPool implements ReadinessAware {
     }
   }
 
-  /** Whether a node is still not current; a check that fails or times out counts as yes. */
-  private async stillBehind(node: Node, connection: PoolConnection): Promise<boolean> {
+  /**
+   * Whether a connection's node is behind: its causal `SELECT 1` does not come back within
+   * BEHIND_PROBE_MS (or fails). A 1205 on a node that answers it at once was an ordinary lock wait.
+   */
+  private async stillBehind(connection: PoolConnection): Promise<boolean> {
     try {
-      return await isBehindCluster(valueReader(connection, node.checkTimeoutMs));
+      await connection.query({ sql: "SELECT 1", timeout: BEHIND_PROBE_MS });
+      return false;
     } catch {
-      connection.destroy(); // its check may still be pending
+      destroyConnection(connection);
       return true;
     }
   }
@@ -177,20 +196,22 @@ export class OrderedPool implements ReadinessAware {
     const now = Date.now();
     const online = this.nodes.filter((node) => node.offlineUntil <= now);
     let firstError: unknown;
-    // With every node offline, try them all anyway: the cluster may be back already.
-    for (const node of online.length > 0 ? online : this.nodes) {
+    // With every node offline, try them all anyway: the cluster may be back already. A node
+    // behind the others is then the last resort, and lent as it is.
+    const lastResort = online.length === 0;
+    for (const node of lastResort ? this.nodes : online) {
       let connection: PoolConnection | undefined;
       try {
         connection = await node.pool.getConnection();
         if (await this.isReady(node, connection)) {
-          if (!node.behind) return { node, connection };
-          node.behind = await this.stillBehind(node, connection);
+          if (!node.behind || lastResort) return { node, connection };
+          node.behind = await this.stillBehind(connection);
           if (!node.behind) return { node, connection };
         }
         connection.release();
       } catch (error) {
         // The check failed or timed out, and may still be pending: never lend this connection.
-        connection?.destroy();
+        if (connection) destroyConnection(connection);
         // A full wait queue is overload, not a failed node: moving on would only spread it.
         if (!isHostUnusable(error)) throw error;
         firstError ??= error;
