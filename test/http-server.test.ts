@@ -1,6 +1,7 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/app.js";
+import { createInFlight } from "../src/http/in-flight.js";
 import { PASSWORD, uniqueName } from "./support/client.js";
 import { listen } from "./support/http-server.js";
 import { captureLogs } from "./support/log-capture.js";
@@ -141,6 +142,20 @@ describe("over real HTTP", () => {
     expect(early).toMatch(/^HTTP\/1\.1 200 /);
   });
 
+  it("answers a request whose chunked body breaks after a complete one, without waiting for it", async () => {
+    const body = JSON.stringify({ username: uniqueName("pipe"), password: PASSWORD });
+    const started = Date.now();
+    const raw = await rawRequest(
+      `POST /auth/signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+        "POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n{}\r\n0\r\n\r\n",
+      { halfClose: false },
+    );
+    const statuses = [...raw.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
+    expect(statuses).toEqual(["201", "400"]);
+    // Not after the request timeout (20 s here): the broken body's reader is ended at once.
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it("handles a connection's parse error once, however much the client sends after it", async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
@@ -171,8 +186,9 @@ describe("over real HTTP", () => {
   });
 
   it("answers a body that does not arrive in time with 408 REQUEST_TIMEOUT, not a 503", async () => {
+    const inFlight = createInFlight();
     const slowClients = await listen(
-      createApp({ config: testConfig({ REQUEST_TIMEOUT_MS: 300 }), pool: ctx.db.pool }),
+      createApp({ config: testConfig({ REQUEST_TIMEOUT_MS: 300 }), pool: ctx.db.pool, inFlight }),
     );
     try {
       const { port } = new URL(slowClients.baseUrl);
@@ -193,6 +209,12 @@ describe("over real HTTP", () => {
       expect(headers).toMatch(/^HTTP\/1\.1 408 /);
       expect(headers.toLowerCase()).toContain("connection: close");
       expect(JSON.parse(body)).toMatchObject({ status: 408, code: "REQUEST_TIMEOUT" });
+      // The handler still reading that body ends too (a shutdown waits for running handlers).
+      const drained = await Promise.race([
+        inFlight.drained().then(() => "drained"),
+        new Promise((resolve) => setTimeout(resolve, 3000, "still running")),
+      ]);
+      expect(drained).toBe("drained");
     } finally {
       await slowClients.close();
     }

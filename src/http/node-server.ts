@@ -101,6 +101,27 @@ function lingeringClose(socket: Socket, last = "") {
   socket.once("close", () => clearTimeout(timer));
 }
 
+/**
+ * Fails the read of a request body that will not arrive in full with the error node gives a body
+ * cut short by the client, so the handler reading it ends as for a client gone mid-body. (Not
+ * `destroy()`: that would also destroy the connection, which still owes other answers or is
+ * being closed gently.) A request nobody reads has nothing to end.
+ */
+function endBodyRead(request: IncomingMessage) {
+  if (request.complete) return;
+  const fail = () =>
+    request.emit("error", Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+  if (request.listenerCount("error") > 0) return fail();
+  // Its handler has not started reading yet (the request arrived with the error): fail the read
+  // once it starts.
+  const onListener = (event: string | symbol) => {
+    if (event !== "error") return;
+    request.off("newListener", onListener);
+    process.nextTick(fail);
+  };
+  request.on("newListener", onListener);
+}
+
 /** Connections whose requests node's parser refused (answered or being closed). */
 const failedSockets = new WeakSet<Socket>();
 /** Each connection's latest response: pipelined requests are answered in order. */
@@ -132,8 +153,12 @@ function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket, l
   // Node's failed parser reports every further chunk the client sends: one answer is enough.
   if (failedSockets.has(socket)) return;
   failedSockets.add(socket);
+  // A request whose body the app is still reading gets no more of it: end that read, so its
+  // handler answers (or ends) now instead of at the request timeout.
+  const last = lastResponses.get(socket);
+  if (last && !last.req.complete) endBodyRead(last.req);
   const pending = socket._httpMessage;
-  if (error.code === "ECONNRESET" || !socket.writable) {
+  if (error.code === "ECONNRESET" || error.code === "HPE_INVALID_EOF_STATE" || !socket.writable) {
     socket.destroy();
     return;
   }
@@ -193,6 +218,13 @@ export function serveApp(
     { ServerResponse: ApiResponse, requireHostHeader: false },
     (request, response) => {
       lastResponses.set(request.socket, response);
+      // Answered before its body arrived (a timeout, a refusal): nothing will read the rest, so a
+      // handler still waiting for it must not wait forever. Requests without a body skip this.
+      if (request.headers["content-length"] || request.headers["transfer-encoding"]) {
+        response.once("close", () => {
+          if (!request.complete) endBodyRead(request);
+        });
+      }
       if (hasUsableHostCount(request)) return listener(request, response);
       const body = JSON.stringify(problemBody("BAD_REQUEST"));
       const requestId = refusalId(logger, "BAD_REQUEST", "Host header count");
