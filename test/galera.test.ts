@@ -256,9 +256,11 @@ describe("a node that stays behind", () => {
       expect(await servedBy()).toBe(port(1));
       expect(Date.now() - started).toBeLessThan(CAUSAL_TIMEOUT_MS);
       await lock.query("UNLOCK TABLES");
-      // Once it has caught up, it takes the traffic back.
-      await sleep(NODE_RETRY_AFTER_MS + 200);
-      expect(await servedBy()).toBe(port(0));
+      // Once a check finds it caught up, it takes the traffic back.
+      await vi.waitFor(async () => expect(await servedBy()).toBe(port(0)), {
+        timeout: NODE_RETRY_AFTER_MS * 3,
+        interval: 200,
+      });
     } finally {
       await lock.query("UNLOCK TABLES");
       await lock.end();

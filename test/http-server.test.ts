@@ -142,6 +142,35 @@ describe("over real HTTP", () => {
     expect(early).toMatch(/^HTTP\/1\.1 200 /);
   });
 
+  it("keeps serving a connection whose too-large body goes on arriving after its 413", async () => {
+    const { port } = new URL(server.baseUrl);
+    const socket = connect(Number(port), "127.0.0.1");
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(
+      "POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 20000\r\n\r\n",
+    );
+    await vi.waitFor(() => expect(answer).toMatch(/^HTTP\/1\.1 413 /));
+    // The rest of the body, late, then another request on the same connection.
+    for (let i = 0; i < 4; i++) socket.write("x".repeat(5000));
+    socket.write("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    await new Promise((resolve) => socket.once("close", resolve));
+    expect([...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1])).toEqual(["413", "200"]);
+  });
+
+  it("answers a complete request to a client that half-closes in the middle of the next one", async () => {
+    const body = JSON.stringify({ username: uniqueName("half"), password: PASSWORD });
+    const raw = await rawRequest(
+      `POST /auth/signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+        'POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user',
+    );
+    expect(raw).toMatch(/^HTTP\/1\.1 201 /);
+  });
+
   it("answers a request whose chunked body breaks after a complete one, without waiting for it", async () => {
     const body = JSON.stringify({ username: uniqueName("pipe"), password: PASSWORD });
     const started = Date.now();

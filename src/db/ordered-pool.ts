@@ -29,6 +29,8 @@ interface Node {
    * until a check finds it current again, it gets no traffic while another node can take it.
    */
   behind: boolean;
+  /** The check under way on whether a node behind has caught up. */
+  behindCheck?: Promise<void>;
 }
 
 type Statement = (...args: unknown[]) => Promise<unknown>;
@@ -38,7 +40,7 @@ type Statement = (...args: unknown[]) => Promise<unknown>;
  * connection asks for causal reads) returns at once on a current node, and waits on one that is
  * paused or lagging.
  */
-const BEHIND_PROBE_MS = 500;
+const BEHIND_PROBE_MS = 1000;
 
 /**
  * Closes a connection whose statement failed or timed out and may still be pending. mysql2's
@@ -179,7 +181,9 @@ export class OrderedPool implements ReadinessAware {
 
   /**
    * Whether a connection's node is behind: its causal `SELECT 1` does not come back within
-   * BEHIND_PROBE_MS (or fails). A 1205 on a node that answers it at once was an ordinary lock wait.
+   * BEHIND_PROBE_MS (or fails; a badly stalled event loop can make a current node miss it too,
+   * which costs it 3 s of traffic). A 1205 on a node that answers it at once was an ordinary
+   * lock wait.
    */
   private async stillBehind(connection: PoolConnection): Promise<boolean> {
     try {
@@ -191,23 +195,24 @@ export class OrderedPool implements ReadinessAware {
     }
   }
 
-  /** A ready connection from the first node that has one, and that node. */
+  /**
+   * A ready connection from the first node that has one, and that node. Nodes behind the others
+   * come last (a last resort), and each such node that is due gets a check in the background:
+   * no request waits on a node that is probably still behind.
+   */
   private async lend(): Promise<{ node: Node; connection: PoolConnection }> {
     const now = Date.now();
     const online = this.nodes.filter((node) => node.offlineUntil <= now);
+    // With every node offline, try them all anyway: the cluster may be back already.
+    const candidates = online.length > 0 ? online : this.nodes;
+    const behind = candidates.filter((node) => node.behind);
+    for (const node of behind) if (node.offlineUntil <= now) this.recheck(node);
     let firstError: unknown;
-    // With every node offline, try them all anyway: the cluster may be back already. A node
-    // behind the others is then the last resort, and lent as it is.
-    const lastResort = online.length === 0;
-    for (const node of lastResort ? this.nodes : online) {
+    for (const node of [...candidates.filter((node) => !node.behind), ...behind]) {
       let connection: PoolConnection | undefined;
       try {
         connection = await node.pool.getConnection();
-        if (await this.isReady(node, connection)) {
-          if (!node.behind || lastResort) return { node, connection };
-          node.behind = await this.stillBehind(connection);
-          if (!node.behind) return { node, connection };
-        }
+        if (await this.isReady(node, connection)) return { node, connection };
         connection.release();
       } catch (error) {
         // The check failed or timed out, and may still be pending: never lend this connection.
@@ -219,6 +224,27 @@ export class OrderedPool implements ReadinessAware {
       this.takeOffline(node);
     }
     throw firstError ?? Object.assign(new Error("No database node is ready"), { errno: 1047 });
+  }
+
+  /** Checks, off the request path, whether a node behind the others has caught up. */
+  private recheck(node: Node) {
+    // At most one check per node and retry period.
+    this.takeOffline(node);
+    node.behindCheck ??= (async () => {
+      let connection: PoolConnection | undefined;
+      try {
+        connection = await node.pool.getConnection();
+        if ((await this.isReady(node, connection)) && !(await this.stillBehind(connection))) {
+          node.behind = false;
+          node.offlineUntil = 0;
+        }
+        connection.release(); // a no-op when the check destroyed it
+      } catch {
+        if (connection) destroyConnection(connection);
+      }
+    })().finally(() => {
+      node.behindCheck = undefined;
+    });
   }
 
   /**

@@ -105,12 +105,16 @@ function lingeringClose(socket: Socket, last = "") {
  * Fails the read of a request body that will not arrive in full with the error node gives a body
  * cut short by the client, so the handler reading it ends as for a client gone mid-body. (Not
  * `destroy()`: that would also destroy the connection, which still owes other answers or is
- * being closed gently.) A request nobody reads has nothing to end.
+ * being closed gently.) Only for a body no more data can reach (its connection closed, or its
+ * parser failed): the body reader would throw on data arriving after the error. A request nobody
+ * reads has nothing to end.
  */
 function endBodyRead(request: IncomingMessage) {
-  if (request.complete) return;
-  const fail = () =>
+  const fail = () => {
+    if (request.complete || request.destroyed || request.listenerCount("error") === 0) return;
     request.emit("error", Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+  };
+  if (request.complete) return;
   if (request.listenerCount("error") > 0) return fail();
   // Its handler has not started reading yet (the request arrived with the error): fail the read
   // once it starts.
@@ -158,7 +162,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket, l
   const last = lastResponses.get(socket);
   if (last && !last.req.complete) endBodyRead(last.req);
   const pending = socket._httpMessage;
-  if (error.code === "ECONNRESET" || error.code === "HPE_INVALID_EOF_STATE" || !socket.writable) {
+  if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
     return;
   }
@@ -218,11 +222,13 @@ export function serveApp(
     { ServerResponse: ApiResponse, requireHostHeader: false },
     (request, response) => {
       lastResponses.set(request.socket, response);
-      // Answered before its body arrived (a timeout, a refusal): nothing will read the rest, so a
-      // handler still waiting for it must not wait forever. Requests without a body skip this.
+      // Answered before its body arrived (a timeout, a refusal) and then left by its client: node
+      // no longer aborts such a request, so a handler still reading the body would wait forever.
+      // Its read fails once the connection has closed (while it is open, the body may still come,
+      // and node drains it). Requests without a body skip this.
       if (request.headers["content-length"] || request.headers["transfer-encoding"]) {
-        response.once("close", () => {
-          if (!request.complete) endBodyRead(request);
+        response.once("finish", () => {
+          if (!request.complete) request.socket.once("close", () => endBodyRead(request));
         });
       }
       if (hasUsableHostCount(request)) return listener(request, response);
