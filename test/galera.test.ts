@@ -430,6 +430,15 @@ describe("a node that has lost quorum", () => {
     };
     const alone = nodeApp(0);
 
+    // An in-process pool with four connections to node 0 in use before the isolation.
+    const warmPool = openDatabase(parseDatabaseUrl(cluster.url(DB)), {
+      size: 4,
+      connectTimeoutMs: 2000,
+    });
+    pools.push(warmPool);
+    await Promise.all(
+      Array.from({ length: 4 }, () => warmPool.pool.query("SELECT SLEEP(0.1) FROM DUAL")),
+    );
     // Node 0, the API's first node, is cut off: it keeps running and accepting connections.
     await cluster.isolate(0, true);
     let ready = 200;
@@ -446,6 +455,27 @@ describe("a node that has lost quorum", () => {
     // The API's pool takes node 0 offline on its 1047 and reads on the next node.
     expect((await me(sessionId)).status).toBe(200);
     expect((await fetch(`${api.baseUrl}/ready`)).status).toBe(200);
+    // Past the 3 s it is skipped, node 0 is tried again: none of the pooled connections that
+    // served before the isolation is trusted unchecked, not even for a transaction.
+    const [first] = await warmPool.pool.query<RowDataPacket[]>("SELECT 1 AS one FROM auth_user");
+    expect(first).toBeDefined(); // served by node 1; node 0 is offline
+    await sleep(NODE_RETRY_AFTER_MS + 200);
+    const transactions = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const connection = await warmPool.pool.getConnection();
+        try {
+          await connection.beginTransaction();
+          const [rows] = await connection.query<RowDataPacket[]>("SELECT @@port AS port");
+          await connection.commit();
+          return Number(rows[0]?.port);
+        } catch (error) {
+          return (error as { errno?: number }).errno;
+        } finally {
+          connection.release();
+        }
+      }),
+    );
+    expect(transactions).not.toContain(1047);
 
     await cluster.isolate(0, false);
     await cluster.waitSynced();

@@ -31,6 +31,11 @@ interface Node {
   behind: boolean;
   /** The check under way on whether a node behind has caught up. */
   behindCheck?: Promise<void>;
+  /**
+   * Counts the times the node was taken offline: its connections checked before then (idle in
+   * the pool meanwhile) are checked again before they are lent, transactions included.
+   */
+  generation: number;
 }
 
 type Statement = (...args: unknown[]) => Promise<unknown>;
@@ -67,8 +72,11 @@ function destroyConnection(connection: PoolConnection) {
  */
 export class OrderedPool implements ReadinessAware {
   private readonly nodes: Node[];
-  /** mysql2's connection objects (they outlive each loan) found ready once. */
-  private readonly ready = new WeakSet<object>();
+  /**
+   * mysql2's connection objects (they outlive each loan) found ready, with their node's
+   * `generation` at the time: a connection is trusted only within the generation it was checked.
+   */
+  private readonly ready = new WeakMap<object, number>();
 
   constructor(
     options: readonly PoolOptions[],
@@ -79,6 +87,7 @@ export class OrderedPool implements ReadinessAware {
       offlineUntil: 0,
       checkTimeoutMs: nodeOptions.connectTimeout ?? 10_000,
       behind: false,
+      generation: 0,
     }));
   }
 
@@ -166,13 +175,13 @@ export class OrderedPool implements ReadinessAware {
         const notReady = isNodeNotReady(error);
         const behind =
           !notReady && isLockWaitTimeout(error) && (await this.stillBehind(connection));
+        // What the error says of the node counts even when the statement is not retried.
+        if (behind) node.behind = true;
+        if (notReady || behind) this.takeOffline(node);
         if (attempt > this.nodes.length || !(notReady || behind || isDeadlock(error))) {
           throw error;
         }
-        if (notReady) this.ready.delete(connection.connection);
-        if (behind) node.behind = true;
-        if (notReady || behind) this.takeOffline(node);
-        else await pauseBeforeRetry(attempt);
+        if (!(notReady || behind)) await pauseBeforeRetry(attempt);
       } finally {
         connection.release();
       }
@@ -253,18 +262,19 @@ export class OrderedPool implements ReadinessAware {
    * trusted until a refusal.
    */
   private async isReady(node: Node, connection: PoolConnection): Promise<boolean> {
-    if (this.ready.has(connection.connection)) return true;
+    if (this.ready.get(connection.connection) === node.generation) return true;
     await connection
       .query({ sql: CAUSAL_READS_SQL, timeout: node.checkTimeoutMs })
       .catch((error: { errno?: number }) => {
         if (error.errno !== UNKNOWN_SYSTEM_VARIABLE) throw error;
       });
     const ready = await acceptsStatements(valueReader(connection, node.checkTimeoutMs));
-    if (ready) this.ready.add(connection.connection);
+    if (ready) this.ready.set(connection.connection, node.generation);
     return ready;
   }
 
   private takeOffline(node: Node) {
     node.offlineUntil = Date.now() + this.retryAfterMs;
+    node.generation++;
   }
 }
