@@ -101,35 +101,22 @@ function lingeringClose(socket: Socket, last = "") {
   socket.once("close", () => clearTimeout(timer));
 }
 
-/**
- * Fails the read of a request body that will not arrive in full with the error node gives a body
- * cut short by the client, so the handler reading it ends as for a client gone mid-body. (Not
- * `destroy()`: that would also destroy the connection, which still owes other answers or is
- * being closed gently.) Only for a body no more data can reach (its connection closed, or its
- * parser failed): the body reader would throw on data arriving after the error. A request nobody
- * reads has nothing to end.
- */
-function endBodyRead(request: IncomingMessage) {
-  const fail = () => {
-    if (request.complete || request.destroyed || request.listenerCount("error") === 0) return;
-    request.emit("error", Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
-  };
-  if (request.complete) return;
-  if (request.listenerCount("error") > 0) return fail();
-  // Its handler has not started reading yet (the request arrived with the error): fail the read
-  // once it starts.
-  const onListener = (event: string | symbol) => {
-    if (event !== "error") return;
-    request.off("newListener", onListener);
-    process.nextTick(fail);
-  };
-  request.on("newListener", onListener);
-}
-
 /** Connections whose requests node's parser refused (answered or being closed). */
 const failedSockets = new WeakSet<Socket>();
 /** Each connection's latest response: pipelined requests are answered in order. */
 const lastResponses = new WeakMap<Socket, ServerResponse>();
+/** The response a connection had before each one (pipelined requests). */
+const previousResponses = new WeakMap<ServerResponse, ServerResponse>();
+
+/** The latest response on a connection whose request arrived in full, if any. */
+function lastOwedResponse(socket: Socket): ServerResponse | undefined {
+  let response = lastResponses.get(socket);
+  while (response && !response.req.complete) response = previousResponses.get(response);
+  return response;
+}
+
+/** What node gives a body cut short by its client: the handler reading it fails as for that. */
+const bodyCutShort = () => Object.assign(new Error("aborted"), { code: "ECONNRESET" });
 
 /** What node's own parser refuses, as node would answer it (status), but as a problem. */
 function clientErrorCode(error: NodeJS.ErrnoException): ProblemCode {
@@ -157,20 +144,17 @@ function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket, l
   // Node's failed parser reports every further chunk the client sends: one answer is enough.
   if (failedSockets.has(socket)) return;
   failedSockets.add(socket);
-  // A request whose body the app is still reading gets no more of it: end that read, so its
-  // handler answers (or ends) now instead of at the request timeout.
-  const last = lastResponses.get(socket);
-  if (last && !last.req.complete) endBodyRead(last.req);
   const pending = socket._httpMessage;
   if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
     return;
   }
   if (pending && (pending.headersSent || pending.req?.complete)) {
-    // The connection owes the requests it received their answers: let them go out, then close.
-    const last = lastResponses.get(socket) ?? pending;
-    if (last.writableFinished) lingeringClose(socket);
-    else last.once("close", () => lingeringClose(socket));
+    // The connection owes the requests it received in full their answers: let them go out, then
+    // close. (Node then aborts a request whose body broke off, which ends its handler's read.)
+    const owed = lastOwedResponse(socket) ?? pending;
+    if (owed.writableFinished) lingeringClose(socket);
+    else owed.once("close", () => lingeringClose(socket));
     return;
   }
   const code = clientErrorCode(error);
@@ -221,14 +205,19 @@ export function serveApp(
   const server = createServer(
     { ServerResponse: ApiResponse, requireHostHeader: false },
     (request, response) => {
+      const previous = lastResponses.get(request.socket);
+      if (previous) previousResponses.set(response, previous);
       lastResponses.set(request.socket, response);
       // Answered before its body arrived (a timeout, a refusal) and then left by its client: node
       // no longer aborts such a request, so a handler still reading the body would wait forever.
-      // Its read fails once the connection has closed (while it is open, the body may still come,
-      // and node drains it). Requests without a body skip this.
+      // Once the connection has closed (no more data can come), the request is destroyed, which
+      // fails that read. Requests without a body skip this.
       if (request.headers["content-length"] || request.headers["transfer-encoding"]) {
         response.once("finish", () => {
-          if (!request.complete) request.socket.once("close", () => endBodyRead(request));
+          if (request.complete) return;
+          const abort = () => request.destroy(bodyCutShort());
+          request.socket.once("close", abort);
+          request.once("end", () => request.socket.off("close", abort));
         });
       }
       if (hasUsableHostCount(request)) return listener(request, response);
