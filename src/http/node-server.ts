@@ -254,9 +254,10 @@ export function serveApp(
 
 /**
  * Stops a server served by `serveApp` the graceful way: no new connections, idle ones closed at
- * once, and every response still to be sent says `Connection: close` (the one a connection is
- * working on, and any request that still arrives on it), so each busy connection closes after
- * its response has gone out, never in the middle of one. `onClosed` runs when the last
+ * once (and those only receiving the rest of an answered request's body), and every response
+ * still to be sent says `Connection: close` (the one a connection is working on, and any request
+ * that still arrives on it), so each busy connection closes after its response has gone out,
+ * never in the middle of one. `onClosed` runs when the last
  * connection has closed.
  */
 export function closeGracefully(server: Server, onClosed: () => void): void {
@@ -267,6 +268,10 @@ export function closeGracefully(server: Server, onClosed: () => void): void {
     // The response a connection is busy with (node's own closeIdleConnections() reads it too).
     const response = (socket as ClientSocket)._httpMessage;
     if (response && !response.headersSent) response.shouldKeepAlive = false;
+    // Answered, and still receiving a body nobody reads (node counts it as busy, not idle): it
+    // owes nothing, and a client trickling that body would otherwise hold the shutdown.
+    const last = lastResponses.get(socket);
+    if (!response && last?.writableFinished && !last.req.complete) socket.destroy();
   }
   server.close(() => onClosed());
   server.closeIdleConnections();
