@@ -105,7 +105,7 @@ function lingeringClose(socket: Socket, last = "") {
 const failedSockets = new WeakSet<Socket>();
 /** Each connection's latest response: pipelined requests are answered in order. */
 const lastResponses = new WeakMap<Socket, ServerResponse>();
-/** The response a connection had before each one (pipelined requests). */
+/** For a response queued behind another on its connection (pipelining): that one. */
 const previousResponses = new WeakMap<ServerResponse, ServerResponse>();
 
 /** The latest response on a connection whose request arrived in full, if any. */
@@ -205,8 +205,14 @@ export function serveApp(
   const server = createServer(
     { ServerResponse: ApiResponse, requireHostHeader: false },
     (request, response) => {
+      // Pipelined: the answer before this one is still to go out. Linked only until this one
+      // has gone out too (responses go out in order), so the chain never outgrows the queue: a
+      // link from every response to the one before kept a kept-alive connection's whole history.
       const previous = lastResponses.get(request.socket);
-      if (previous) previousResponses.set(response, previous);
+      if (previous && !previous.writableFinished) {
+        previousResponses.set(response, previous);
+        response.once("finish", () => previousResponses.delete(response));
+      }
       lastResponses.set(request.socket, response);
       // Answered before its body arrived (a timeout, a refusal) and then left by its client: node
       // no longer aborts such a request, so a handler still reading the body would wait forever.
