@@ -133,8 +133,7 @@ describe("over real HTTP", () => {
       { halfClose: false },
     );
     // Each request's own answer, in order, never a 400 a client would take for one.
-    const statuses = [...raw.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
-    expect(statuses).toEqual(["200", "201", "201", "201"]);
+    expect(statusesIn(raw)).toEqual(["200", "201", "201", "201"]);
     const early = await rawRequest(
       "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n",
       { halfClose: false },
@@ -143,23 +142,16 @@ describe("over real HTTP", () => {
   });
 
   it("keeps serving a connection whose too-large body goes on arriving after its 413", async () => {
-    const { port } = new URL(server.baseUrl);
-    const socket = connect(Number(port), "127.0.0.1");
-    let answer = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      answer += chunk;
-    });
-    await new Promise((resolve) => socket.once("connect", resolve));
+    const { socket, received, closed } = await openConnection();
     socket.write(
       "POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 20000\r\n\r\n",
     );
-    await vi.waitFor(() => expect(answer).toMatch(/^HTTP\/1\.1 413 /));
+    await vi.waitFor(() => expect(received()).toMatch(/^HTTP\/1\.1 413 /));
     // The rest of the body, late, then another request on the same connection.
     for (let i = 0; i < 4; i++) socket.write("x".repeat(5000));
     socket.write("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    await new Promise((resolve) => socket.once("close", resolve));
-    expect([...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1])).toEqual(["413", "200"]);
+    await closed;
+    expect(statusesIn(received())).toEqual(["413", "200"]);
   });
 
   it("answers a complete request to a client that half-closes in the middle of the next one", async () => {
@@ -172,36 +164,21 @@ describe("over real HTTP", () => {
   });
 
   it("keeps no listener per early-answered request on a kept-alive connection", async () => {
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning);
-    process.on("warning", onWarning);
-    const { port } = new URL(server.baseUrl);
-    const socket = connect(Number(port), "127.0.0.1");
-    try {
-      let answer = "";
-      socket.setEncoding("utf8");
-      socket.on("data", (chunk: string) => {
-        answer += chunk;
-      });
-      await new Promise((resolve) => socket.once("connect", resolve));
+    const { socket, received } = await openConnection();
+    const warnings = await warningsDuring(async () => {
       // Each answered before its (unread) body arrives, then the body, on one connection.
       for (let i = 1; i <= 14; i++) {
         socket.write("GET /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n");
-        await vi.waitFor(() => expect(answer.match(/HTTP\/1\.1 200 /g)?.length).toBe(i));
+        await vi.waitFor(() => expect(received().match(/HTTP\/1\.1 200 /g)?.length).toBe(i));
         socket.write("0123456789");
       }
-      expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
-    } finally {
-      socket.destroy();
-      process.off("warning", onWarning);
-    }
+    });
+    socket.destroy();
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
   });
 
   it("survives a chunked body that breaks after part of it was read", async () => {
-    const { port } = new URL(server.baseUrl);
-    const socket = connect(Number(port), "127.0.0.1");
-    socket.on("error", () => undefined);
-    await new Promise((resolve) => socket.once("connect", resolve));
+    const { socket } = await openConnection();
     socket.write(
       'POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"use\r\n',
     );
@@ -224,24 +201,13 @@ describe("over real HTTP", () => {
     );
     // The complete request's answer, then the connection closes (which ends the broken request's
     // handler): not after the request timeout (20 s here), and no answer a client could mistake.
-    const statuses = [...raw.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
-    expect(statuses).toEqual(["201"]);
+    expect(statusesIn(raw)).toEqual(["201"]);
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it("handles a connection's parse error once, however much the client sends after it", async () => {
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning);
-    process.on("warning", onWarning);
-    try {
-      const { port } = new URL(server.baseUrl);
-      const socket = connect(Number(port), "127.0.0.1");
-      await new Promise((resolve) => socket.once("connect", resolve));
-      let answer = "";
-      socket.on("data", (chunk) => {
-        answer += chunk;
-      });
-      const closed = new Promise((resolve) => socket.once("close", resolve));
+    const { socket, received, closed } = await openConnection();
+    const warnings = await warningsDuring(async () => {
       const body = JSON.stringify({ username: uniqueName("pipe"), password: PASSWORD });
       socket.write(
         `POST /auth/signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GARBAGE\r\n`,
@@ -251,11 +217,9 @@ describe("over real HTTP", () => {
         socket.write(`more garbage ${i}\r\n`);
       }
       await closed;
-      expect(answer).toMatch(/^HTTP\/1\.1 201 /);
-      expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
-    } finally {
-      process.off("warning", onWarning);
-    }
+    });
+    expect(received()).toMatch(/^HTTP\/1\.1 201 /);
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
   });
 
   it("answers a body that does not arrive in time with 408 REQUEST_TIMEOUT, not a 503", async () => {
@@ -264,21 +228,14 @@ describe("over real HTTP", () => {
       createApp({ config: testConfig({ REQUEST_TIMEOUT_MS: 300 }), pool: ctx.db.pool, inFlight }),
     );
     try {
-      const { port } = new URL(slowClients.baseUrl);
-      const socket = connect(Number(port), "127.0.0.1");
-      let answer = "";
-      socket.setEncoding("utf8");
-      socket.on("data", (chunk: string) => {
-        answer += chunk;
-      });
-      const closed = new Promise((resolve) => socket.once("close", resolve));
+      const { socket, received, closed } = await openConnection(slowClients.baseUrl);
       socket.write(
         `POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"username":`,
       );
       // The client's fault, not the server's (a 5xx would count against the service), and the
       // connection closes: the rest of the body must not be read as a next request.
       await closed;
-      const [headers = "", body = ""] = answer.split("\r\n\r\n");
+      const [headers = "", body = ""] = received().split("\r\n\r\n");
       expect(headers).toMatch(/^HTTP\/1\.1 408 /);
       expect(headers.toLowerCase()).toContain("connection: close");
       expect(JSON.parse(body)).toMatchObject({ status: 408, code: "REQUEST_TIMEOUT" });
@@ -342,19 +299,42 @@ describe("over real HTTP", () => {
   });
 });
 
-/** Sends bytes no fetch client would, and returns the whole answer once the server closes. */
-function rawRequest(request: string, { halfClose = true } = {}): Promise<string> {
-  const { port } = new URL(server.baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), "127.0.0.1", () =>
-      halfClose ? socket.end(request) : socket.write(request),
-    );
-    let answer = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      answer += chunk;
-    });
-    socket.on("end", () => resolve(answer));
-    socket.on("error", reject);
+/** A raw connection to a server: its socket, everything it has received, and its close. */
+async function openConnection(baseUrl = server.baseUrl) {
+  const { port } = new URL(baseUrl);
+  const socket = connect(Number(port), "127.0.0.1");
+  socket.on("error", () => undefined);
+  let received = "";
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => {
+    received += chunk;
   });
+  const closed = new Promise((resolve) => socket.once("close", resolve));
+  await new Promise((resolve) => socket.once("connect", resolve));
+  return { socket, received: () => received, closed };
+}
+
+/** Sends bytes no fetch client would, and returns the whole answer once the server closes. */
+async function rawRequest(request: string, { halfClose = true } = {}): Promise<string> {
+  const { socket, received, closed } = await openConnection();
+  if (halfClose) socket.end(request);
+  else socket.write(request);
+  await closed;
+  return received();
+}
+
+/** The status codes of the answers in a raw HTTP/1.1 exchange, in order. */
+const statusesIn = (raw: string) => [...raw.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
+
+/** Runs `work` and returns the names of the process warnings emitted meanwhile. */
+async function warningsDuring(work: () => Promise<void>): Promise<string[]> {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.name);
+  process.on("warning", onWarning);
+  try {
+    await work();
+  } finally {
+    process.off("warning", onWarning);
+  }
+  return warnings;
 }

@@ -66,8 +66,11 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
 
 /**
  * Node's error for a request body cut short by the client ("aborted", ECONNRESET), as it reaches
- * a body reader. (A database connection reset has another message.)
+ * a body reader. (A database connection reset has another message.) The server gives it to a
+ * body left behind by its client too (see node-server.ts).
  */
+export const clientAbortError = () => Object.assign(new Error("aborted"), { code: "ECONNRESET" });
+
 const isClientAbort = (error: unknown) =>
   error instanceof Error &&
   error.message === "aborted" &&

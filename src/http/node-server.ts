@@ -10,6 +10,7 @@ import {
 import type { Socket } from "node:net";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Logger } from "../logger.js";
+import { clientAbortError } from "./errors.js";
 import { type ProblemCode, problemBody, problemCatalog } from "./problem.js";
 
 export interface ServeOptions {
@@ -22,15 +23,21 @@ export interface ServeOptions {
 const openSockets = new WeakMap<Server, Set<Socket>>();
 
 /**
- * The headers of a problem answered outside the app (the app's middleware never ran): what the
- * app would add to it, a fresh request id included.
+ * A problem answered outside the app (the app's middleware never ran): its status, body, and
+ * the headers the app would add, the request id included. Content-Length is left to the writer.
  */
-const outsideAppHeaders = (requestId: string) => ({
-  "Content-Type": "application/problem+json",
-  "Cache-Control": "no-store",
-  "X-Content-Type-Options": "nosniff",
-  "X-Request-Id": requestId,
-});
+function outsideAppProblem(code: ProblemCode, requestId: string) {
+  return {
+    status: problemCatalog[code].status,
+    body: JSON.stringify(problemBody(code)),
+    headers: {
+      "Content-Type": "application/problem+json",
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+      "X-Request-Id": requestId,
+    },
+  };
+}
 
 /**
  * A new request id for a problem answered outside the app, logged like the access log's lines
@@ -45,11 +52,11 @@ function refusalId(logger: Logger, code: ProblemCode, cause?: string): string {
   return requestId;
 }
 
-const problem = (code: ProblemCode, requestId: string) =>
-  new Response(JSON.stringify(problemBody(code)), {
-    status: problemCatalog[code].status,
-    headers: outsideAppHeaders(requestId),
-  });
+/** The problem as a fetch Response, for @hono/node-server's error handler. */
+function problem(code: ProblemCode, requestId: string): Response {
+  const { status, body, headers } = outsideAppProblem(code, requestId);
+  return new Response(body, { status, headers });
+}
 
 /**
  * RFC 9112 §3.2: a request with more than one Host header, or an HTTP/1.1 request with none, is
@@ -108,15 +115,43 @@ const lastResponses = new WeakMap<Socket, ServerResponse>();
 /** For a response queued behind another on its connection (pipelining): that one. */
 const previousResponses = new WeakMap<ServerResponse, ServerResponse>();
 
+/**
+ * Records a connection's latest response, and, when pipelined, the one still to go out before
+ * it. That link lives only until this response has gone out too (they go out in order), so the
+ * chain never outgrows the queue: a link from every response to the one before kept a kept-alive
+ * connection's whole history alive.
+ */
+function trackResponse(request: IncomingMessage, response: ServerResponse) {
+  const previous = lastResponses.get(request.socket);
+  if (previous && !previous.writableFinished) {
+    previousResponses.set(response, previous);
+    response.once("finish", () => previousResponses.delete(response));
+  }
+  lastResponses.set(request.socket, response);
+}
+
+/**
+ * A request answered before its body arrived (a timeout, a refusal) and then left by its client
+ * is no longer aborted by node, so a handler still reading the body would wait forever. Once the
+ * connection has closed (no more data can come), such a request is destroyed, which fails that
+ * read as for a client gone mid-body. Requests without a body skip this.
+ */
+function abortBodyLeftBehind(request: IncomingMessage, response: ServerResponse) {
+  if (!request.headers["content-length"] && !request.headers["transfer-encoding"]) return;
+  response.once("finish", () => {
+    if (request.complete) return;
+    const abort = () => request.destroy(clientAbortError());
+    request.socket.once("close", abort);
+    request.once("end", () => request.socket.off("close", abort));
+  });
+}
+
 /** The latest response on a connection whose request arrived in full, if any. */
 function lastOwedResponse(socket: Socket): ServerResponse | undefined {
   let response = lastResponses.get(socket);
   while (response && !response.req.complete) response = previousResponses.get(response);
   return response;
 }
-
-/** What node gives a body cut short by its client: the handler reading it fails as for that. */
-const bodyCutShort = () => Object.assign(new Error("aborted"), { code: "ECONNRESET" });
 
 /** What node's own parser refuses, as node would answer it (status), but as a problem. */
 function clientErrorCode(error: NodeJS.ErrnoException): ProblemCode {
@@ -158,17 +193,12 @@ function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket, l
     return;
   }
   const code = clientErrorCode(error);
-  const { status } = problemCatalog[code];
-  const body = JSON.stringify(problemBody(code));
-  const requestId = refusalId(logger, code, error.code);
-  const headers = Object.entries(outsideAppHeaders(requestId)).map(
-    ([name, value]) => `${name}: ${value}`,
-  );
+  const { status, body, headers } = outsideAppProblem(code, refusalId(logger, code, error.code));
   lingeringClose(
     socket,
     [
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-      ...headers,
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
       `Content-Length: ${Buffer.byteLength(body)}`,
       "Connection: close",
       "",
@@ -178,11 +208,13 @@ function answerClientError(error: NodeJS.ErrnoException, socket: ClientSocket, l
 }
 
 /**
- * `serve()` from @hono/node-server, with three differences:
+ * `serve()` from @hono/node-server, with these differences:
  * - a request that never becomes a fetch `Request` (an unusable, missing or repeated Host header,
  *   a request target such as `OPTIONS *`) gets 400 `BAD_REQUEST` problem+json instead of an empty
- *   400 (or, for a repeated Host, an answer);
- * - a request node's parser refuses gets problem+json too (`answerClientError`);
+ *   400 (or, for a repeated Host, an answer); such answers carry a request id and are logged;
+ * - a request node's parser refuses gets problem+json too (`answerClientError`), after the
+ *   answers the connection still owes;
+ * - a handler still reading a body its client left behind is ended (`abortBodyLeftBehind`);
  * - it resolves once the server listens and rejects when it cannot (a port in use), so start-up
  *   can fail cleanly instead of with an uncaught exception.
  */
@@ -205,36 +237,14 @@ export function serveApp(
   const server = createServer(
     { ServerResponse: ApiResponse, requireHostHeader: false },
     (request, response) => {
-      // Pipelined: the answer before this one is still to go out. Linked only until this one
-      // has gone out too (responses go out in order), so the chain never outgrows the queue: a
-      // link from every response to the one before kept a kept-alive connection's whole history.
-      const previous = lastResponses.get(request.socket);
-      if (previous && !previous.writableFinished) {
-        previousResponses.set(response, previous);
-        response.once("finish", () => previousResponses.delete(response));
-      }
-      lastResponses.set(request.socket, response);
-      // Answered before its body arrived (a timeout, a refusal) and then left by its client: node
-      // no longer aborts such a request, so a handler still reading the body would wait forever.
-      // Once the connection has closed (no more data can come), the request is destroyed, which
-      // fails that read. Requests without a body skip this.
-      if (request.headers["content-length"] || request.headers["transfer-encoding"]) {
-        response.once("finish", () => {
-          if (request.complete) return;
-          const abort = () => request.destroy(bodyCutShort());
-          request.socket.once("close", abort);
-          request.once("end", () => request.socket.off("close", abort));
-        });
-      }
+      trackResponse(request, response);
+      abortBodyLeftBehind(request, response);
       if (hasUsableHostCount(request)) return listener(request, response);
-      const body = JSON.stringify(problemBody("BAD_REQUEST"));
       const requestId = refusalId(logger, "BAD_REQUEST", "Host header count");
+      const { status, body, headers } = outsideAppProblem("BAD_REQUEST", requestId);
       response.shouldKeepAlive = false;
       response
-        .writeHead(400, {
-          ...outsideAppHeaders(requestId),
-          "Content-Length": Buffer.byteLength(body),
-        })
+        .writeHead(status, { ...headers, "Content-Length": Buffer.byteLength(body) })
         .end(body);
     },
   );
